@@ -1,0 +1,26 @@
+"""PostgreSQL connection pool factory (asyncpg).
+
+Adapters speak SQL through asyncpg directly: the booking pipeline leans on COPY, arrays and
+`unnest` set operations, which the driver exposes without a translation layer. Schema changes
+go through Alembic (see `src/platform/migrations`).
+"""
+
+import asyncpg
+
+from src.platform.settings import DatabaseSettings
+
+
+def asyncpg_dsn(url: str) -> str:
+    """Strip an SQLAlchemy driver suffix: 'postgresql+asyncpg://…' → 'postgresql://…'."""
+    scheme, sep, rest = url.partition("://")
+    return scheme.split("+", 1)[0] + sep + rest
+
+
+async def create_pool(settings: DatabaseSettings) -> asyncpg.Pool:
+    """Open a pool of `pool_min`..`pool_max` connections; the caller closes it."""
+    return await asyncpg.create_pool(
+        asyncpg_dsn(settings.url),
+        min_size=settings.pool_min,
+        max_size=settings.pool_max,
+        command_timeout=30,
+    )

@@ -1,0 +1,20 @@
+"""Kvrocks client factory.
+
+Only commands Kvrocks supports and treats like Redis are used (DESIGN.md §6): RESP2, BITFIELD
+for seat bits, EVALSHA with a fallback to loading the script (redis-py's `Script` does this on
+NOSCRIPT), plain pub/sub.
+"""
+
+from redis.asyncio import Redis
+
+from src.platform.settings import KvrocksSettings
+
+
+def create_client(settings: KvrocksSettings) -> Redis:
+    """A pooled client speaking RESP2 (`protocol=2`); the caller closes it with `aclose()`."""
+    return Redis.from_url(
+        settings.url,
+        protocol=2,
+        max_connections=settings.max_connections,
+        health_check_interval=30,
+    )

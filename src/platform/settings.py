@@ -1,0 +1,38 @@
+"""Infrastructure settings shared by both services, read from the environment once.
+
+Each model covers one concern; services build them in their `bootstrap` and pass them down.
+Variable names match `deploy/local/infra.py` and `docker-compose.yml`.
+"""
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class DatabaseSettings(BaseSettings):
+    """PostgreSQL: `DATABASE_URL` (postgresql://user:pass@host:port/db) and pool bounds."""
+
+    model_config = SettingsConfigDict(env_prefix="DATABASE_", frozen=True)
+
+    url: str = "postgresql://ticketing:ticketing@127.0.0.1:15432/ticketing"
+    pool_min: int = 2
+    pool_max: int = 20
+
+
+class KvrocksSettings(BaseSettings):
+    """Kvrocks (redis-server locally): `KVROCKS_URL`, e.g. redis://127.0.0.1:16379/0."""
+
+    model_config = SettingsConfigDict(env_prefix="KVROCKS_", frozen=True)
+
+    url: str = "redis://127.0.0.1:16379/0"
+    max_connections: int = 200
+
+
+class KafkaSettings(BaseSettings):
+    """Kafka: `KAFKA_BOOTSTRAP_SERVERS`, topic partition count, producer linger (ms)."""
+
+    model_config = SettingsConfigDict(env_prefix="KAFKA_", frozen=True)
+
+    bootstrap_servers: str = "127.0.0.1:19092"
+    partitions: int = 8
+    linger_ms: int = 2
+    send_timeout_s: float = 5.0
+    stop_timeout_s: float = 5.0

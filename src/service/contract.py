@@ -1,0 +1,143 @@
+"""The only module both services share: Kafka messages, key layout and pub/sub payloads.
+
+Messages are JSON, validated by pydantic on both sides, with a `type` discriminator and a
+schema `version`. Every message about one subsection is keyed `"{event}:{section}:{subsection}"`
+so it lands on one partition and is handled in order (DESIGN.md §3.4). Kvrocks keys of one
+subsection share that tag in braces so a script's keys hash to one cluster slot (DESIGN.md §6).
+"""
+
+from datetime import datetime
+from typing import Annotated, Literal
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+COMMANDS_TOPIC = "booking.commands"
+DEAD_LETTER_TOPIC = "booking.commands.dlq"
+RESERVATION_GROUP = "reservation"
+SCHEMA_VERSION = 1
+
+BookingStatus = Literal["processing", "pending_payment", "completed", "cancelled", "failed"]
+FINAL_STATUSES: frozenset[str] = frozenset({"completed", "failed", "cancelled"})
+
+
+class _Message(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class SubsectionConfig(_Message):
+    """Shape of one subsection: `rows` × `cols` seats at `price` (minor units) each."""
+
+    rows: int
+    cols: int
+    price: int
+
+
+class BookingCreated(_Message):
+    """Command to allocate seats for a booking (booking PRD §6.4 BookingCreatedDomainEvent)."""
+
+    type: Literal["BookingCreated"] = "BookingCreated"
+    version: int = SCHEMA_VERSION
+    booking_id: UUID
+    buyer_id: int
+    event_id: int
+    section: str
+    subsection: int
+    quantity: int
+    seat_selection_mode: Literal["manual", "best_available"]
+    seat_positions: list[str]
+    total_price: int
+    config: SubsectionConfig
+    occurred_at: datetime
+
+
+class BookingCancelled(_Message):
+    """Command to release whatever seats a booking holds (booking PRD §6.4)."""
+
+    type: Literal["BookingCancelled"] = "BookingCancelled"
+    version: int = SCHEMA_VERSION
+    booking_id: UUID
+    buyer_id: int
+    event_id: int
+    section: str
+    subsection: int
+    seat_positions: list[str]
+    cancelled_at: datetime
+
+
+BookingCommand = Annotated[BookingCreated | BookingCancelled, Field(discriminator="type")]
+_command_adapter: TypeAdapter[BookingCreated | BookingCancelled] = TypeAdapter(BookingCommand)
+
+
+def decode_command(raw: bytes) -> BookingCreated | BookingCancelled:
+    """Parse a Kafka message value; raises `pydantic.ValidationError` on a malformed one."""
+    return _command_adapter.validate_json(raw)
+
+
+def encode(message: BaseModel) -> bytes:
+    """Serialise a message or payload to JSON bytes."""
+    return message.model_dump_json().encode()
+
+
+class BookingStatusUpdate(_Message):
+    """Pub/sub payload on `booking:status:{buyer}:{event}` whenever a booking changes status."""
+
+    booking_id: UUID
+    buyer_id: int
+    event_id: int
+    status: BookingStatus
+    seat_positions: list[str] = []
+    total_price: int = 0
+    reason: str | None = None
+
+
+class SubsectionState(_Message):
+    """Pub/sub payload on `event_state_updates:{event}`: seat counts of one subsection."""
+
+    event_id: int
+    section: str
+    subsection: int
+    available: int
+    reserved: int
+    sold: int
+
+
+def subsection_tag(event_id: int, section: str, subsection: int) -> str:
+    """`"{event}:{section}:{subsection}"`: the Kafka key and the Kvrocks hash tag."""
+    return f"{event_id}:{section}:{subsection}"
+
+
+def seats_key(tag: str) -> str:
+    """Bitfield of a subsection: bit `(row-1)*cols + (seat-1)` is 1 when the seat is held."""
+    return f"seats:{{{tag}}}"
+
+
+def alloc_key(tag: str) -> str:
+    """Hash booking id → comma-separated bit indexes it holds ('' once released)."""
+    return f"alloc:{{{tag}}}"
+
+
+def avail_key(tag: str) -> str:
+    """Counter of free seats in a subsection, read by the fail-fast check."""
+    return f"avail:{{{tag}}}"
+
+
+def booking_status_channel(buyer_id: int, event_id: int) -> str:
+    """Pub/sub channel of one buyer's bookings on one event (booking PRD §6.5)."""
+    return f"booking:status:{buyer_id}:{event_id}"
+
+
+def event_state_channel(event_id: int) -> str:
+    """Pub/sub channel of seat-count changes on one event."""
+    return f"event_state_updates:{event_id}"
+
+
+def seat_index(position: str, cols: int) -> int:
+    """Bit index of `"row-seat"` (1-based) in a subsection with `cols` seats per row."""
+    row, seat = position.split("-")
+    return (int(row) - 1) * cols + (int(seat) - 1)
+
+
+def seat_position(index: int, cols: int) -> str:
+    """Inverse of `seat_index`: bit index → `"row-seat"`."""
+    return f"{index // cols + 1}-{index % cols + 1}"

@@ -1,0 +1,159 @@
+"""PostgreSQL adapters: the unit of work and the user and event repositories (asyncpg)."""
+
+from __future__ import annotations
+
+import json
+
+import asyncpg
+
+from src.service.ticketing.adapters.postgres_bookings import (
+    PostgresBookingRepository,
+    stats_from_row,
+)
+from src.service.ticketing.application.ports import Unavailable
+from src.service.ticketing.domain.errors import InvalidRequest
+from src.service.ticketing.domain.event import Event, SubsectionStats
+from src.service.ticketing.domain.seating import SeatingConfig, parse_seating_config
+from src.service.ticketing.domain.user import Role, User
+
+CONNECTION_ERRORS = (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError)
+TICKET_COLUMNS = ["event_id", "section", "subsection", "row", "seat", "price"]
+
+
+class PostgresUnitOfWork:
+    """One pooled connection and one transaction; commits on a clean exit. Connection
+    failures inside the block surface as `Unavailable`."""
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self._pool = pool
+
+    async def __aenter__(self) -> PostgresUnitOfWork:
+        try:
+            self._conn = await self._pool.acquire()
+        except CONNECTION_ERRORS as e:
+            raise Unavailable("database unavailable") from e
+        self._tx = self._conn.transaction()
+        await self._tx.start()
+        self.users = PostgresUserRepository(self._conn)
+        self.events = PostgresEventRepository(self._conn)
+        self.bookings = PostgresBookingRepository(self._conn)
+        return self
+
+    async def __aexit__(self, exc_type, exc, tb) -> None:
+        try:
+            if exc_type is None:
+                await self._tx.commit()
+            else:
+                await self._tx.rollback()
+        except CONNECTION_ERRORS as e:
+            raise Unavailable("database unavailable") from e
+        finally:
+            await self._pool.release(self._conn)
+        if isinstance(exc, CONNECTION_ERRORS):
+            raise Unavailable("database unavailable") from exc
+
+
+def _user(row: asyncpg.Record) -> User:
+    return User(id=row["id"], email=row["email"], name=row["name"], role=Role(row["role"]),
+                password_hash=row["password_hash"])
+
+
+class PostgresUserRepository:
+    """Users table."""
+
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self._conn = conn
+
+    async def add(self, email: str, name: str, password_hash: str, role: Role) -> User:
+        row = await self._conn.fetchrow(
+            "INSERT INTO users (email, name, password_hash, role) VALUES ($1, $2, $3, $4) "
+            "ON CONFLICT (email) DO NOTHING RETURNING *",
+            email, name, password_hash, role.value,
+        )
+        if row is None:
+            raise InvalidRequest("Email already registered")
+        return _user(row)
+
+    async def by_email(self, email: str) -> User | None:
+        row = await self._conn.fetchrow("SELECT * FROM users WHERE email = $1", email)
+        return _user(row) if row else None
+
+    async def by_id(self, user_id: int) -> User | None:
+        row = await self._conn.fetchrow("SELECT * FROM users WHERE id = $1", user_id)
+        return _user(row) if row else None
+
+
+def _event(row: asyncpg.Record, stats: tuple[SubsectionStats, ...] = ()) -> Event:
+    return Event(
+        id=row["id"], seller_id=row["seller_id"], name=row["name"],
+        description=row["description"], venue_name=row["venue_name"],
+        seating_config=parse_seating_config(json.loads(row["seating_config"])),
+        is_active=row["is_active"], status=row["status"], created_at=row["created_at"],
+        stats=stats,
+    )
+
+
+class PostgresEventRepository:
+    """Events, their tickets (one per seat, inserted with COPY) and subsection stats."""
+
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self._conn = conn
+
+    async def add(
+        self, seller_id: int, name: str, description: str, venue_name: str,
+        config: SeatingConfig, is_active: bool,
+    ) -> Event:
+        row = await self._conn.fetchrow(
+            "INSERT INTO events (seller_id, name, description, venue_name, seating_config, "
+            "is_active) VALUES ($1, $2, $3, $4, $5::jsonb, $6) RETURNING *",
+            seller_id, name, description, venue_name, json.dumps(config.to_dict()), is_active,
+        )
+        event_id, rows, cols = row["id"], config.rows, config.cols
+        subsections = [(s, n) for s in config.sections for n in range(1, s.subsections + 1)]
+        await self._conn.copy_records_to_table(
+            "tickets", columns=TICKET_COLUMNS,
+            records=(
+                (event_id, s.name, n, r, c, s.price)
+                for s, n in subsections for r in range(1, rows + 1) for c in range(1, cols + 1)
+            ),
+        )
+        await self._conn.executemany(
+            "INSERT INTO subsection_stats (event_id, section, subsection, total, available) "
+            "VALUES ($1, $2, $3, $4, $4)",
+            [(event_id, s.name, n, rows * cols) for s, n in subsections],
+        )
+        return _event(row)
+
+    async def get(self, event_id: int, with_stats: bool = False) -> Event | None:
+        row = await self._conn.fetchrow("SELECT * FROM events WHERE id = $1", event_id)
+        if row is None:
+            return None
+        event = _event(row)
+        if not with_stats:
+            return event
+        stats = await self._conn.fetch(
+            "SELECT * FROM subsection_stats WHERE event_id = $1 ORDER BY section, subsection",
+            event_id,
+        )
+        return _event(row, tuple(stats_from_row(s, event.seating_config) for s in stats))
+
+    async def list(self, seller_id: int | None) -> list[Event]:
+        if seller_id is None:
+            rows = await self._conn.fetch(
+                "SELECT * FROM events WHERE is_active AND status = 'available' "
+                "ORDER BY id DESC LIMIT 200"
+            )
+        else:
+            rows = await self._conn.fetch(
+                "SELECT * FROM events WHERE seller_id = $1 ORDER BY id DESC", seller_id
+            )
+        return [_event(r) for r in rows]
+
+    async def seats(self, event_id: int, section: str, subsection: int) -> list[dict]:
+        rows = await self._conn.fetch(
+            "SELECT id, section, subsection, row, seat, price, status FROM tickets "
+            "WHERE event_id = $1 AND section = $2 AND subsection = $3 ORDER BY row, seat",
+            event_id, section, subsection,
+        )
+        return [dict(r) | {"seat_position": f"{r['row']}-{r['seat']}"} for r in rows]
+

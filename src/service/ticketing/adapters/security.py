@@ -1,0 +1,47 @@
+"""Password hashing (argon2-cffi) and session tokens (PyJWT, HS256)."""
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import jwt
+from argon2 import PasswordHasher as Argon2
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from src.service.ticketing.domain.errors import NotAuthenticated
+from src.service.ticketing.domain.user import Role, User
+
+
+class Argon2PasswordHasher:
+    """Argon2id; hashing runs in a worker thread so the event loop keeps serving."""
+
+    def __init__(self, time_cost: int = 2, memory_cost_kib: int = 19_456) -> None:
+        self._argon2 = Argon2(time_cost=time_cost, memory_cost=memory_cost_kib, parallelism=1)
+
+    async def hash(self, password: str) -> str:
+        return await asyncio.to_thread(self._argon2.hash, password)
+
+    async def verify(self, password_hash: str, password: str) -> bool:
+        try:
+            return await asyncio.to_thread(self._argon2.verify, password_hash, password)
+        except (VerificationError, InvalidHashError):
+            return False
+
+
+class JwtTokenCodec:
+    """Signed tokens carrying the user id (`sub`) and role, valid for `ttl_s` seconds."""
+
+    def __init__(self, secret: str, ttl_s: int) -> None:
+        self._secret = secret
+        self._ttl = timedelta(seconds=ttl_s)
+
+    def issue(self, user: User) -> str:
+        now = datetime.now(UTC)
+        claims = {"sub": str(user.id), "role": user.role.value, "iat": now, "exp": now + self._ttl}
+        return jwt.encode(claims, self._secret, algorithm="HS256")
+
+    def read(self, token: str) -> tuple[int, Role]:
+        try:
+            claims = jwt.decode(token, self._secret, algorithms=["HS256"])
+            return int(claims["sub"]), Role(claims["role"])
+        except (jwt.PyJWTError, KeyError, ValueError) as e:
+            raise NotAuthenticated("Invalid or expired token") from e

@@ -1,0 +1,21 @@
+"""Errors of the ticketing core. They carry user-facing messages, never HTTP codes."""
+
+
+class DomainError(Exception):
+    """Base class; `str(error)` is the message shown to the client."""
+
+
+class InvalidRequest(DomainError):
+    """The request breaks a business rule or is malformed; nothing was changed."""
+
+
+class NotFound(DomainError):
+    """The thing asked for does not exist or is not visible to the caller."""
+
+
+class Forbidden(DomainError):
+    """The caller is known but may not do this."""
+
+
+class NotAuthenticated(DomainError):
+    """No valid credentials were presented."""

@@ -1,0 +1,35 @@
+"""Events: a seller's show with a seating layout and per-subsection seat counts."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from src.service.ticketing.domain.seating import SeatingConfig
+
+
+@dataclass(frozen=True)
+class SubsectionStats:
+    """Seat counts of one subsection."""
+
+    section: str
+    subsection: int
+    price: int
+    total: int
+    available: int
+    reserved: int
+    sold: int
+
+
+@dataclass(frozen=True)
+class Event:
+    """An event; `stats` is filled only where a use case asks for it."""
+
+    id: int
+    seller_id: int
+    name: str
+    description: str
+    venue_name: str
+    seating_config: SeatingConfig
+    is_active: bool
+    status: str
+    created_at: datetime
+    stats: tuple[SubsectionStats, ...] = field(default=())

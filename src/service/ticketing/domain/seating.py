@@ -1,0 +1,104 @@
+"""Seating layout of an event: sections × subsections × rows × seats, a price per section.
+
+Compact config (DESIGN.md §4): `{"rows": R, "cols": C, "sections": [{"name": "A",
+"price": 1000, "subsections": 2}]}`. Seat positions are `"row-seat"`, 1-based.
+"""
+
+import re
+from dataclasses import dataclass
+
+from src.service.ticketing.domain.errors import InvalidRequest
+
+MAX_ROWS = 500
+MAX_COLS = 500
+MAX_SUBSECTIONS = 100
+MAX_SEATS_PER_EVENT = 200_000
+_SECTION_NAME = re.compile(r"^[A-Za-z0-9_-]{1,20}$")
+
+
+@dataclass(frozen=True)
+class Section:
+    """A priced section split into `subsections` equal subsections numbered from 1."""
+
+    name: str
+    price: int
+    subsections: int
+
+
+@dataclass(frozen=True)
+class SeatingConfig:
+    """Validated layout; every subsection has `rows` × `cols` seats."""
+
+    rows: int
+    cols: int
+    sections: tuple[Section, ...]
+
+    @property
+    def seats_per_subsection(self) -> int:
+        return self.rows * self.cols
+
+    @property
+    def total_seats(self) -> int:
+        return self.seats_per_subsection * sum(s.subsections for s in self.sections)
+
+    def section(self, name: str) -> Section | None:
+        """The section called `name`, or None."""
+        return next((s for s in self.sections if s.name == name), None)
+
+    def to_dict(self) -> dict:
+        """The compact JSON form."""
+        return {
+            "rows": self.rows,
+            "cols": self.cols,
+            "sections": [
+                {"name": s.name, "price": s.price, "subsections": s.subsections}
+                for s in self.sections
+            ],
+        }
+
+
+def _positive_int(value: object, name: str, upper: int) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= upper:
+        raise InvalidRequest(f"seating_config.{name} must be an integer from 1 to {upper}")
+    return value
+
+
+def _section(raw: object) -> Section:
+    if not isinstance(raw, dict):
+        raise InvalidRequest("Each section must be an object with name, price and subsections")
+    name, price = raw.get("name"), raw.get("price")
+    if not isinstance(name, str) or not _SECTION_NAME.match(name):
+        raise InvalidRequest("Section name must be 1-20 letters, digits, '-' or '_'")
+    if not isinstance(price, int) or isinstance(price, bool) or price < 0:
+        raise InvalidRequest(f"Section {name}: price must be an integer >= 0")
+    subsections = _positive_int(raw.get("subsections"), "subsections", MAX_SUBSECTIONS)
+    return Section(name=name, price=price, subsections=subsections)
+
+
+def parse_seating_config(raw: object) -> SeatingConfig:
+    """Validate the compact config; raises `InvalidRequest` with the first problem found."""
+    if not isinstance(raw, dict):
+        raise InvalidRequest("seating_config must be an object with rows, cols and sections")
+    rows = _positive_int(raw.get("rows"), "rows", MAX_ROWS)
+    cols = _positive_int(raw.get("cols"), "cols", MAX_COLS)
+    sections_raw = raw.get("sections")
+    if not isinstance(sections_raw, list) or not sections_raw:
+        raise InvalidRequest("seating_config.sections must be a non-empty list")
+    sections = tuple(_section(s) for s in sections_raw)
+    if len({s.name for s in sections}) != len(sections):
+        raise InvalidRequest("Section names must be unique")
+    config = SeatingConfig(rows=rows, cols=cols, sections=sections)
+    if config.total_seats > MAX_SEATS_PER_EVENT:
+        raise InvalidRequest(f"An event may have at most {MAX_SEATS_PER_EVENT} seats")
+    return config
+
+
+def parse_seat_position(position: str, config: SeatingConfig) -> tuple[int, int]:
+    """`"row-seat"` → (row, seat), both 1-based and inside the layout (booking PRD §3 rule 3)."""
+    row_text, sep, seat_text = position.partition("-")
+    if not (sep and row_text.isdigit() and seat_text.isdigit()):
+        raise InvalidRequest(f"Invalid seat position '{position}': expected 'row-seat'")
+    row, seat = int(row_text), int(seat_text)
+    if not (1 <= row <= config.rows and 1 <= seat <= config.cols):
+        raise InvalidRequest(f"Seat {position} is outside the seating layout")
+    return row, seat

@@ -1,0 +1,40 @@
+"""/api/user: register, log in (cookie + JWT), log out, who am I."""
+
+from fastapi import APIRouter, Response
+
+from src.service.ticketing.domain.user import Role
+from src.service.ticketing.entrypoints.deps import Caller, Service
+from src.service.ticketing.entrypoints.schemas import LoginRequest, UserCreate, UserOut
+
+router = APIRouter(prefix="/api/user", tags=["user"])
+
+
+@router.post("", status_code=201)
+async def register(body: UserCreate, service: Service) -> UserOut:
+    """Create a buyer or seller account."""
+    user = await service.users.register(body.email, body.password, body.name, Role(body.role))
+    return UserOut.of(user)
+
+
+@router.post("/login")
+async def login(body: LoginRequest, response: Response, service: Service) -> dict:
+    """Check the password; set the `fastapiusersauth` cookie and return the token too."""
+    user, token = await service.users.login(body.email, body.password)
+    settings = service.settings
+    response.set_cookie(
+        settings.cookie_name, token, max_age=settings.token_ttl_s, httponly=True,
+        samesite="lax", secure=settings.cookie_secure,
+    )
+    return UserOut.of(user).model_dump() | {"access_token": token, "token_type": "bearer"}
+
+
+@router.post("/logout", status_code=204)
+async def logout(_: Caller, response: Response, service: Service) -> None:
+    """Clear the session cookie (tokens are stateless and expire on their own)."""
+    response.delete_cookie(service.settings.cookie_name)
+
+
+@router.get("")
+async def me(caller: Caller, service: Service) -> UserOut:
+    """The authenticated user."""
+    return UserOut.of(await service.users.get(caller.user_id))

@@ -1,0 +1,101 @@
+"""HTTP entrypoint: the FastAPI app factory, error table and authentication dependency.
+
+Run with `uvicorn src.service.ticketing.entrypoints.http:create_app --factory`.
+"""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from src.platform.logging import configure as configure_logging
+from src.service.ticketing.application.ports import PublishFailed, Unavailable
+from src.service.ticketing.bootstrap import Ticketing, running
+from src.service.ticketing.domain.errors import (
+    Forbidden,
+    InvalidRequest,
+    NotAuthenticated,
+    NotFound,
+)
+from src.service.ticketing.entrypoints import api_bookings, api_events, api_users, sse
+
+log = logging.getLogger(__name__)
+
+# Exception type → HTTP status: the one place where errors get codes (STYLE.md §7).
+ERROR_STATUS: dict[type[Exception], int] = {
+    InvalidRequest: 400,
+    NotAuthenticated: 401,
+    Forbidden: 403,
+    NotFound: 404,
+    Unavailable: 503,
+    PublishFailed: 503,
+}
+
+
+def _validation_message(exc: RequestValidationError) -> str:
+    parts = []
+    for error in exc.errors():
+        where = ".".join(str(p) for p in error.get("loc", ()) if p != "body")
+        parts.append(f"{where}: {error.get('msg')}" if where else str(error.get("msg")))
+    return "; ".join(parts) or "Invalid request"
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    async def domain_error(_: Request, exc: Exception) -> JSONResponse:
+        status = next(code for kind, code in ERROR_STATUS.items() if isinstance(exc, kind))
+        if status >= 500:
+            log.warning("request_failed status=%d error=%r", status, exc)
+            return JSONResponse({"detail": "Service temporarily unavailable"}, status)
+        return JSONResponse({"detail": str(exc)}, status)
+
+    async def invalid_body(_: Request, exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse({"detail": _validation_message(exc)}, 400)
+
+    for kind in ERROR_STATUS:
+        app.add_exception_handler(kind, domain_error)
+    app.add_exception_handler(RequestValidationError, invalid_body)
+
+
+async def _relay_outbox(service: Ticketing) -> None:
+    """Background loop of the outbox relay; a failing sweep is logged and tried again."""
+    while True:
+        try:
+            await service.outbox.sweep()
+        except Exception:  # noqa: BLE001 - outermost loop of a background task
+            log.exception("outbox_sweep_failed")
+        await asyncio.sleep(service.settings.outbox_interval_s)
+
+
+def create_app(service: Ticketing | None = None) -> FastAPI:
+    """The ticketing API. Without `service`, the lifespan opens PostgreSQL, Kvrocks and Kafka
+    from the environment and runs the outbox relay; tests may pass a service built from fakes."""
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if service is not None:
+            app.state.ticketing = service
+            yield
+            return
+        configure_logging()
+        async with running() as wired:
+            app.state.ticketing = wired
+            relay = asyncio.create_task(_relay_outbox(wired))
+            yield
+            relay.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await relay
+
+    app = FastAPI(title="Seat ticketing", version="0.1.0", lifespan=lifespan)
+    _install_error_handlers(app)
+    for module in (api_users, api_events, api_bookings, sse):
+        app.include_router(module.router)
+
+    @app.get("/health", tags=["ops"])
+    async def health() -> dict:
+        return {"status": "ok"}
+
+    return app
