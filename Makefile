@@ -1,0 +1,50 @@
+# The two commands of the README: `make run` (whole system + demo data) and `make test`
+# (every tier on fresh infrastructure). Everything they need is installed from here.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: run test venv lint unit integration e2e migrate infra-up infra-down bench clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $@
+
+venv: $(VENV)/.installed
+
+run: venv  ## start infrastructure, both services and demo data; Ctrl-C stops everything
+	bash deploy/local/run.sh
+
+test: venv  ## lint + unit + integration + e2e on fresh infrastructure (profile `test`)
+	bash deploy/local/test.sh
+
+lint: venv
+	$(BIN)/ruff check src test deploy
+
+# The tiers below expect DATABASE_URL, KVROCKS_URL and KAFKA_BOOTSTRAP_SERVERS in the
+# environment, e.g. `make infra-up PROFILE=test && set -a && . .local/test/env`.
+unit: venv
+	$(BIN)/pytest test/unit -q
+
+integration: venv
+	$(BIN)/pytest test/integration -q
+
+e2e: venv
+	$(BIN)/pytest test/e2e -q
+
+migrate: venv
+	$(BIN)/alembic upgrade head
+
+PROFILE ?= run
+infra-up:
+	$(PYTHON) deploy/local/infra.py up --profile $(PROFILE)
+
+infra-down:
+	$(PYTHON) deploy/local/infra.py down --profile $(PROFILE)
+
+clean:
+	for p in run test bench; do $(PYTHON) deploy/local/infra.py down --profile $$p; done
+	rm -rf .local

@@ -1,0 +1,238 @@
+"""Hand-written fakes of the ticketing ports: in-memory state that tests can inspect."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from uuid import UUID
+
+from src.service.contract import subsection_tag
+from src.service.ticketing.application.ports import PublishFailed
+from src.service.ticketing.domain.booking import Booking, BookingStatus
+from src.service.ticketing.domain.errors import InvalidRequest
+from src.service.ticketing.domain.event import Event, SubsectionStats
+from src.service.ticketing.domain.user import Role, User
+
+
+class FixedClock:
+    def __init__(self, at: datetime | None = None) -> None:
+        self.at = at or datetime(2026, 1, 1, tzinfo=UTC)
+
+    def now(self) -> datetime:
+        return self.at
+
+    def advance(self, seconds: float) -> None:
+        self.at += timedelta(seconds=seconds)
+
+
+class SequentialIds:
+    def __init__(self) -> None:
+        self.n = 0
+
+    def new_id(self) -> UUID:
+        self.n += 1
+        return UUID(int=self.n)
+
+
+class Store:
+    """The 'database' shared by every fake unit of work."""
+
+    def __init__(self) -> None:
+        self.users: dict[int, User] = {}
+        self.events: dict[int, Event] = {}
+        self.bookings: dict[UUID, Booking] = {}
+        self.release_pending: set[UUID] = set()
+        self.commits = 0
+
+
+class FakeUsers:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    async def add(self, email, name, password_hash, role) -> User:
+        if any(u.email == email for u in self.store.users.values()):
+            raise InvalidRequest("Email already registered")
+        user = User(len(self.store.users) + 1, email, name, Role(role), password_hash)
+        self.store.users[user.id] = user
+        return user
+
+    async def by_email(self, email):
+        return next((u for u in self.store.users.values() if u.email == email), None)
+
+    async def by_id(self, user_id):
+        return self.store.users.get(user_id)
+
+
+class FakeEvents:
+    def __init__(self, store: Store, clock: FixedClock) -> None:
+        self.store, self.clock = store, clock
+
+    async def add(self, seller_id, name, description, venue_name, config, is_active) -> Event:
+        stats = tuple(
+            SubsectionStats(s.name, n, s.price, config.seats_per_subsection,
+                            config.seats_per_subsection, 0, 0)
+            for s in config.sections for n in range(1, s.subsections + 1)
+        )
+        event = Event(len(self.store.events) + 1, seller_id, name, description, venue_name,
+                      config, is_active, "available", self.clock.now(), stats)
+        self.store.events[event.id] = event
+        return event
+
+    async def get(self, event_id, with_stats=False):
+        event = self.store.events.get(event_id)
+        return event if event is None or with_stats else replace(event, stats=())
+
+    async def list(self, seller_id):
+        return [e for e in self.store.events.values()
+                if (e.seller_id == seller_id if seller_id is not None else e.is_active)]
+
+    async def seats(self, event_id, section, subsection):
+        return []
+
+
+class FakeBookings:
+    def __init__(self, store: Store, clock: FixedClock) -> None:
+        self.store, self.clock = store, clock
+
+    async def add(self, booking: Booking) -> None:
+        self.store.bookings[booking.id] = replace(booking)
+
+    async def get(self, booking_id):
+        found = self.store.bookings.get(booking_id)
+        return replace(found) if found else None
+
+    async def list(self, *, buyer_id, seller_id, statuses=(), event_id=None):
+        events = self.store.events
+        return [replace(b) for b in self.store.bookings.values()
+                if (buyer_id is None or b.buyer_id == buyer_id)
+                and (seller_id is None or events[b.event_id].seller_id == seller_id)
+                and (not statuses or b.status in statuses)
+                and (event_id is None or b.event_id == event_id)]
+
+    async def _swap(self, booking: Booking, expected, new: BookingStatus) -> Booking | None:
+        stored = self.store.bookings[booking.id]
+        if stored.status not in expected:
+            return None
+        stored.status, stored.updated_at = new, self.clock.now()
+        return replace(stored)
+
+    async def cancel(self, booking):
+        done = await self._swap(booking, (booking.status,), BookingStatus.CANCELLED)
+        if done:
+            self.store.release_pending.add(booking.id)
+        return (done, None) if done else None
+
+    async def release_published(self, booking_id):
+        self.store.release_pending.discard(booking_id)
+
+    async def pay(self, booking):
+        done = await self._swap(booking, (BookingStatus.PENDING_PAYMENT,), BookingStatus.COMPLETED)
+        if done is None:
+            return None
+        stats = SubsectionStats(done.section, done.subsection, 0, 0, 0, 0, done.quantity)
+        return done, stats
+
+    async def claim_stale(self, older_than_s, limit):
+        cutoff = self.clock.now() - timedelta(seconds=older_than_s)
+        stale = [b for b in self.store.bookings.values()
+                 if (b.status is BookingStatus.PROCESSING or b.id in self.store.release_pending)
+                 and b.updated_at <= cutoff][:limit]
+        for b in stale:
+            b.updated_at, b.publish_attempts = self.clock.now(), b.publish_attempts + 1
+        return [replace(b) for b in stale]
+
+    async def fail(self, booking_id, reason):
+        booking = self.store.bookings[booking_id]
+        done = await self._swap(booking, (BookingStatus.PROCESSING,), BookingStatus.FAILED)
+        if done:
+            self.store.bookings[booking_id].failure_reason = reason
+        return done is not None
+
+
+class FakeUnitOfWork:
+    """Commits by counting; a block that raises leaves `commits` unchanged."""
+
+    def __init__(self, store: Store, clock: FixedClock) -> None:
+        self.store = store
+        self.users = FakeUsers(store)
+        self.events = FakeEvents(store, clock)
+        self.bookings = FakeBookings(store, clock)
+
+    async def __aenter__(self):
+        return self
+
+    async def __aexit__(self, exc_type, *_):
+        if exc_type is None:
+            self.store.commits += 1
+
+
+class FakeInventory:
+    """Availability counters and taken seats per subsection tag."""
+
+    def __init__(self) -> None:
+        self.available: dict[str, int] = {}
+        self.taken: dict[str, set[int]] = {}
+        self.fail_open = False
+
+    async def open_event(self, event: Event) -> None:
+        if self.fail_open:
+            raise ConnectionError("seat store down")
+        for s in event.seating_config.sections:
+            for n in range(1, s.subsections + 1):
+                self.available[subsection_tag(event.id, s.name, n)] = (
+                    event.seating_config.seats_per_subsection
+                )
+
+    async def close_event(self, event: Event) -> None:
+        for tag in [t for t in self.available if t.startswith(f"{event.id}:")]:
+            del self.available[tag]
+
+    async def check(self, tag, seat_indexes):
+        taken = self.taken.get(tag, set())
+        return self.available.get(tag, 0), [i in taken for i in seat_indexes]
+
+
+class RecordingPublisher:
+    """Remembers every command; `fail_next` makes the next N publishes fail."""
+
+    def __init__(self) -> None:
+        self.sent: list = []
+        self.fail_next = 0
+
+    async def publish(self, command) -> None:
+        if self.fail_next:
+            self.fail_next -= 1
+            raise PublishFailed("broker unavailable")
+        self.sent.append(command)
+
+
+class RecordingNotifier:
+    def __init__(self) -> None:
+        self.statuses: list = []
+        self.states: list = []
+
+    async def booking_status(self, update) -> None:
+        self.statuses.append(update)
+
+    async def subsection_state(self, state) -> None:
+        self.states.append(state)
+
+
+class FakeFeed:
+    def __init__(self) -> None:
+        self.messages: dict[str, list[bytes]] = {}
+
+    @asynccontextmanager
+    async def subscribe(self, channel: str) -> AsyncIterator[AsyncIterator[bytes]]:
+        async def replay():
+            for m in self.messages.get(channel, []):
+                yield m
+        yield replay()
+
+
+class PlainHasher:
+    async def hash(self, password: str) -> str:
+        return "plain:" + password
+
+    async def verify(self, password_hash: str, password: str) -> bool:
+        return password_hash == "plain:" + password

@@ -1,0 +1,180 @@
+"""Ticketing use cases over hand-written fakes: outcomes are read from the fakes' state."""
+
+import pytest
+
+from src.service.contract import BookingCancelled, BookingCreated
+from src.service.ticketing.application.bookings import BookingRequest
+from src.service.ticketing.bootstrap import build
+from src.service.ticketing.domain.booking import BookingStatus, SeatSelectionMode
+from src.service.ticketing.domain.errors import Forbidden, InvalidRequest, NotFound
+from src.service.ticketing.domain.user import Principal, Role
+from src.service.ticketing.settings import TicketingSettings
+from test.ticketing_fakes import (
+    FakeFeed,
+    FakeInventory,
+    FakeUnitOfWork,
+    FixedClock,
+    PlainHasher,
+    RecordingNotifier,
+    RecordingPublisher,
+    SequentialIds,
+    Store,
+)
+
+SELLER, BUYER, OTHER = (Principal(1, Role.SELLER), Principal(2, Role.BUYER),
+                        Principal(3, Role.BUYER))
+LAYOUT = {"rows": 2, "cols": 5, "sections": [{"name": "A", "price": 250, "subsections": 1}]}
+
+
+class World:
+    def __init__(self) -> None:
+        self.store, self.clock = Store(), FixedClock()
+        self.inventory, self.publisher = FakeInventory(), RecordingPublisher()
+        self.notifier = RecordingNotifier()
+        self.service = build(
+            TicketingSettings(outbox_republish_after_s=10), uow=self.uow,
+            inventory=self.inventory, publisher=self.publisher, notifier=self.notifier,
+            feed=FakeFeed(), hasher=PlainHasher(), clock=self.clock, ids=SequentialIds(),
+        )
+
+    def uow(self) -> FakeUnitOfWork:
+        return FakeUnitOfWork(self.store, self.clock)
+
+    async def event(self) -> int:
+        return (await self.service.catalog.create(SELLER, "Show", "", "Hall", LAYOUT)).id
+
+    async def book(self, event_id: int, quantity: int = 2, seats: list[str] | None = None):
+        mode = SeatSelectionMode.MANUAL if seats else SeatSelectionMode.BEST_AVAILABLE
+        request = BookingRequest(event_id, "A", 1, quantity, mode, seats or [])
+        return await self.service.bookings.create(BUYER, request)
+
+    def settle(self, booking_id, status: BookingStatus) -> None:
+        self.store.bookings[booking_id].status = status
+
+
+@pytest.fixture
+def world() -> World:
+    return World()
+
+
+async def test_a_booking_is_stored_processing_then_published(world):
+    booking = await world.book(await world.event(), seats=["1-1", "1-2"])
+    assert world.store.bookings[booking.id].status is BookingStatus.PROCESSING
+    [command] = world.publisher.sent
+    assert isinstance(command, BookingCreated)
+    assert (command.booking_id, command.total_price, command.config.cols) == (booking.id, 500, 5)
+
+
+async def test_a_failed_publish_still_keeps_the_booking_for_the_outbox(world):
+    event_id = await world.event()
+    world.publisher.fail_next = 1
+    booking = await world.book(event_id)
+    assert world.publisher.sent == []
+    world.clock.advance(11)
+    assert await world.service.outbox.sweep() == 1
+    assert [c.booking_id for c in world.publisher.sent] == [booking.id]
+
+
+async def test_fail_fast_when_fewer_seats_are_free_than_asked(world):
+    event_id = await world.event()
+    world.inventory.available[f"{event_id}:A:1"] = 1
+    with pytest.raises(InvalidRequest, match="Insufficient seats"):
+        await world.book(event_id, quantity=2)
+    assert world.store.bookings == {} and world.publisher.sent == []
+
+
+async def test_taken_manual_seats_are_refused_by_name(world):
+    event_id = await world.event()
+    world.inventory.taken[f"{event_id}:A:1"] = {1}
+    with pytest.raises(InvalidRequest, match="Seats not available: 1-2"):
+        await world.book(event_id, seats=["1-1", "1-2"])
+
+
+async def test_sellers_cannot_book_and_buyers_cannot_create_events(world):
+    event_id = await world.event()
+    with pytest.raises(Forbidden):
+        await world.service.bookings.create(
+            SELLER, BookingRequest(event_id, "A", 1, 1, SeatSelectionMode.BEST_AVAILABLE, []))
+    with pytest.raises(Forbidden):
+        await world.service.catalog.create(BUYER, "x", "", "", LAYOUT)
+
+
+async def test_unknown_subsection_is_not_found(world):
+    event_id = await world.event()
+    with pytest.raises(NotFound):
+        await world.service.bookings.create(
+            BUYER, BookingRequest(event_id, "A", 2, 1, SeatSelectionMode.BEST_AVAILABLE, []))
+
+
+async def test_event_is_left_behind_nowhere_when_seats_cannot_be_opened(world):
+    world.inventory.fail_open = True
+    with pytest.raises(ConnectionError):
+        await world.event()
+    assert world.store.commits == 0 and world.inventory.available == {}
+
+
+async def test_cancel_publishes_release_and_announces(world):
+    booking = await world.book(await world.event())
+    world.settle(booking.id, BookingStatus.PENDING_PAYMENT)
+    cancelled = await world.service.bookings.cancel(BUYER, booking.id)
+    assert cancelled.status is BookingStatus.CANCELLED
+    assert isinstance(world.publisher.sent[-1], BookingCancelled)
+    assert world.notifier.statuses[-1].status == "cancelled"
+    assert world.store.release_pending == set()
+
+
+async def test_unacknowledged_release_is_relayed_by_the_outbox(world):
+    booking = await world.book(await world.event())
+    world.publisher.fail_next = 1
+    await world.service.bookings.cancel(BUYER, booking.id)
+    assert world.store.release_pending == {booking.id}
+    world.clock.advance(11)
+    await world.service.outbox.sweep()
+    assert isinstance(world.publisher.sent[-1], BookingCancelled)
+    assert world.store.release_pending == set()
+
+
+async def test_only_the_buyer_may_cancel_or_pay(world):
+    booking = await world.book(await world.event())
+    with pytest.raises(Forbidden):
+        await world.service.bookings.cancel(OTHER, booking.id)
+    with pytest.raises(Forbidden):
+        await world.service.bookings.pay(OTHER, booking.id)
+    assert world.store.bookings[booking.id].status is BookingStatus.PROCESSING
+
+
+async def test_pay_completes_and_announces_completed(world):
+    booking = await world.book(await world.event())
+    with pytest.raises(InvalidRequest, match="processing state"):
+        await world.service.bookings.pay(BUYER, booking.id)
+    world.settle(booking.id, BookingStatus.PENDING_PAYMENT)
+    paid = await world.service.bookings.pay(BUYER, booking.id)
+    assert paid.status is BookingStatus.COMPLETED
+    assert world.notifier.statuses[-1].status == "completed"
+    assert world.notifier.states[-1].sold == 2
+
+
+async def test_others_see_no_booking_but_the_seller_does(world):
+    booking = await world.book(await world.event())
+    with pytest.raises(NotFound):
+        await world.service.bookings.get(OTHER, booking.id)
+    assert (await world.service.bookings.get(SELLER, booking.id)).id == booking.id
+    assert [b.id for b in await world.service.bookings.list(SELLER, None)] == [booking.id]
+    assert await world.service.bookings.list(OTHER, None) == []
+
+
+async def test_outbox_gives_up_after_max_attempts_and_fails_the_booking(world):
+    booking = await world.book(await world.event())
+    world.store.bookings[booking.id].publish_attempts = 11
+    world.clock.advance(11)
+    await world.service.outbox.sweep()
+    assert world.store.bookings[booking.id].status is BookingStatus.FAILED
+    assert world.notifier.statuses[-1].status == "failed"
+
+
+async def test_register_and_login(world):
+    await world.service.users.register("A@X.io", "password1", "Ann", Role.BUYER)
+    user, token = await world.service.users.login("a@x.io", "password1")
+    assert world.service.tokens.read(token) == (user.id, Role.BUYER)
+    with pytest.raises(InvalidRequest, match="already registered"):
+        await world.service.users.register("a@x.io", "password1", "Ann", Role.BUYER)
