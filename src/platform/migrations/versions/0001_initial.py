@@ -103,9 +103,16 @@ DROP TABLE users;
 """
 
 
+def _run(script: str) -> None:
+    # asyncpg prepares each statement, so a script goes one statement at a time.
+    for statement in script.split(";\n"):
+        if statement.strip():
+            op.execute(statement)
+
+
 def upgrade() -> None:
-    op.execute(UPGRADE)
+    _run(UPGRADE)
 
 
 def downgrade() -> None:
-    op.execute(DOWNGRADE)
+    _run(DOWNGRADE)

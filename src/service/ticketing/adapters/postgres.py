@@ -16,7 +16,8 @@ from src.service.ticketing.domain.event import Event, SubsectionStats
 from src.service.ticketing.domain.seating import SeatingConfig, parse_seating_config
 from src.service.ticketing.domain.user import Role, User
 
-CONNECTION_ERRORS = (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError)
+DRIVER_ERRORS = (asyncpg.PostgresConnectionError, asyncpg.InterfaceError)
+CONNECTION_ERRORS = (OSError, *DRIVER_ERRORS)
 TICKET_COLUMNS = ["event_id", "section", "subsection", "row", "seat", "price"]
 
 
@@ -49,7 +50,7 @@ class PostgresUnitOfWork:
             raise Unavailable("database unavailable") from e
         finally:
             await self._pool.release(self._conn)
-        if isinstance(exc, CONNECTION_ERRORS):
+        if isinstance(exc, DRIVER_ERRORS):
             raise Unavailable("database unavailable") from exc
 
 
