@@ -109,6 +109,12 @@ class FakeBookings:
                 and (not statuses or b.status in statuses)
                 and (event_id is None or b.event_id == event_id)]
 
+    async def on_event(self, buyer_id, event_id, final_since):
+        return [replace(b) for b in self.store.bookings.values()
+                if b.buyer_id == buyer_id and b.event_id == event_id
+                and (b.status in (BookingStatus.PROCESSING, BookingStatus.PENDING_PAYMENT)
+                     or b.updated_at >= final_since)]
+
     async def _swap(self, booking: Booking, expected, new: BookingStatus) -> Booking | None:
         stored = self.store.bookings[booking.id]
         if stored.status not in expected:

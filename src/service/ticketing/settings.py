@@ -16,3 +16,4 @@ class TicketingSettings(BaseSettings):
     outbox_republish_after_s: float = 10.0
     outbox_max_attempts: int = 10
     sse_ping_s: int = 15
+    sse_recent_s: float = 60.0

@@ -4,6 +4,7 @@ checked (DESIGN.md §3.2)."""
 from __future__ import annotations
 
 import secrets
+from datetime import datetime
 from uuid import UUID
 
 import asyncpg
@@ -94,6 +95,17 @@ class PostgresBookingRepository:
             "AND (cardinality($3::text[]) = 0 OR b.status = ANY($3)) "
             "AND ($4::int IS NULL OR b.event_id = $4) ORDER BY b.id DESC LIMIT 500",
             buyer_id, seller_id, [s.value for s in statuses], event_id,
+        )
+        return [_booking(r) for r in rows]
+
+    async def on_event(
+        self, buyer_id: int, event_id: int, final_since: datetime
+    ) -> list[Booking]:
+        rows = await self._conn.fetch(
+            "SELECT * FROM bookings WHERE buyer_id = $1 AND event_id = $2 "
+            "AND (status IN ('processing', 'pending_payment') OR updated_at >= $3) "
+            "ORDER BY id LIMIT 100",
+            buyer_id, event_id, final_since,
         )
         return [_booking(r) for r in rows]
 

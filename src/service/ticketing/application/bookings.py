@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 from uuid import UUID
 
 from src.service.contract import (
@@ -172,13 +173,14 @@ class Bookings:
                 statuses=(status,) if status else (),
             )
 
-    async def open_on_event(self, principal: Principal, event_id: int) -> list[Booking]:
-        """The caller's bookings on one event that have not reached a final status."""
+    async def current_on_event(
+        self, principal: Principal, event_id: int, recent_s: float
+    ) -> list[Booking]:
+        """The caller's bookings on one event that are open or settled within the last
+        `recent_s` seconds: what a buyer who just connected needs to hear about."""
+        since = self.clock.now() - timedelta(seconds=recent_s)
         async with self.uow() as uow:
-            return await uow.bookings.list(
-                buyer_id=principal.user_id, seller_id=None, event_id=event_id,
-                statuses=(BookingStatus.PROCESSING, BookingStatus.PENDING_PAYMENT),
-            )
+            return await uow.bookings.on_event(principal.user_id, event_id, since)
 
     async def _owned(self, principal: Principal, booking_id: UUID, verb: str) -> Booking:
         async with self.uow() as uow:

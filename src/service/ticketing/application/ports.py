@@ -56,6 +56,12 @@ class BookingRepository(Protocol):
     ) -> list[Booking]:
         """Newest first; every filter that is given must hold."""
 
+    async def on_event(
+        self, buyer_id: int, event_id: int, final_since: datetime
+    ) -> list[Booking]:
+        """A buyer's bookings on one event that are still open, or reached a final status at
+        or after `final_since`; oldest first."""
+
     async def cancel(self, booking: Booking) -> tuple[Booking, SubsectionStats | None] | None:
         """Compare-and-set processing|pending_payment → cancelled with `release_pending` set;
         reserved tickets back to available. None when the status changed meanwhile."""

@@ -46,7 +46,8 @@ async def _booking_stream(
         if booking_id is not None:
             current = [await service.bookings.get(caller, booking_id)]
         else:
-            current = await service.bookings.open_on_event(caller, event_id)
+            current = await service.bookings.current_on_event(
+                caller, event_id, service.settings.sse_recent_s)
         watching = {b.id for b in current if b.status.value not in FINAL_STATUSES}
         for booking in current:
             yield {"event": "status_update", "data": status_update(booking).model_dump_json()}
