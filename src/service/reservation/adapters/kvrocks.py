@@ -1,0 +1,121 @@
+"""Kvrocks adapters: the seat map (Lua scripts) and the status publisher (pub/sub).
+
+Scripts run through redis-py's `register_script` (EVALSHA, loading the script on NOSCRIPT);
+each passes every key in KEYS and the keys of one subsection share a hash tag (DESIGN.md §6).
+"""
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from uuid import UUID
+
+from redis.asyncio import Redis
+from redis.exceptions import ConnectionError, TimeoutError
+
+from src.service.contract import (
+    BookingStatusUpdate,
+    SubsectionState,
+    alloc_key,
+    avail_key,
+    booking_status_channel,
+    encode,
+    event_state_channel,
+    seats_key,
+)
+from src.service.reservation.application.ports import (
+    GroupAllocation,
+    Snapshot,
+    Subsection,
+    Unavailable,
+)
+from src.service.reservation.domain.allocation import Allocation, SeatRequest
+
+_HERE = Path(__file__).parent
+ALLOCATE_LUA = (_HERE / "allocate.lua").read_text()
+RELEASE_LUA = (_HERE / "release.lua").read_text()
+RESTORE_LUA = (_HERE / "restore.lua").read_text()
+
+
+@contextmanager
+def _translated() -> Iterator[None]:
+    try:
+        yield
+    except (ConnectionError, TimeoutError, OSError) as e:
+        raise Unavailable(f"kvrocks: {e!r}") from e
+
+
+def subsection_keys(tag: str) -> list[str]:
+    """KEYS of every seat-map script: seats bitfield, alloc hash, avail counter."""
+    return [seats_key(tag), alloc_key(tag), avail_key(tag)]
+
+
+def _text(value: bytes | str | int) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def _indexes(csv: str) -> tuple[int, ...]:
+    return tuple(int(i) for i in csv.split(",") if i)
+
+
+class RedisSeatMap:
+    """Seat map kept in Kvrocks: one bitfield, alloc hash and avail counter per subsection."""
+
+    def __init__(self, client: Redis):
+        self._allocate = client.register_script(ALLOCATE_LUA)
+        self._release = client.register_script(RELEASE_LUA)
+        self._restore = client.register_script(RESTORE_LUA)
+
+    async def allocate(self, where: Subsection, requests: Sequence[SeatRequest]) -> GroupAllocation:
+        """Allocate for each request in order, in one atomic script call."""
+        args: list[str | int] = [where.rows, where.cols]
+        for r in requests:
+            args += [str(r.booking_id), r.mode, r.quantity, ",".join(map(str, r.seats))]
+        with _translated():
+            reply = await self._allocate(keys=subsection_keys(where.tag), args=args)
+        allocations = []
+        for r, status, detail in zip(requests, reply[0:-1:2], reply[1:-1:2], strict=True):
+            status, detail = _text(status), _text(detail)
+            if status in ("allocated", "replayed"):
+                allocations.append(Allocation(r.booking_id, status, _indexes(detail)))
+            else:
+                allocations.append(Allocation(r.booking_id, status, reason=detail))
+        return GroupAllocation(allocations, int(reply[-1]))
+
+    async def release(self, tag: str, booking_ids: Sequence[UUID]) -> int:
+        """Free the seats each booking holds and leave its tombstone; returns seats freed."""
+        with _translated():
+            freed, _ = await self._release(
+                keys=subsection_keys(tag), args=[str(b) for b in booking_ids]
+            )
+        return int(freed)
+
+    async def restore(self, snapshot: Snapshot) -> None:
+        """Replace one subsection's bits, counter and allocations with `snapshot`."""
+        args: list[str | int] = [snapshot.available]
+        for booking_id, seats in snapshot.holdings.items():
+            args += [str(booking_id), ",".join(map(str, sorted(seats)))]
+        for booking_id in snapshot.released:
+            args += [str(booking_id), ""]
+        with _translated():
+            await self._restore(keys=subsection_keys(snapshot.subsection.tag), args=args)
+
+
+class RedisStatusPublisher:
+    """Publishes booking status and subsection counts on the channels the SSE streams read."""
+
+    def __init__(self, client: Redis):
+        self._client = client
+
+    async def publish(
+        self, bookings: Sequence[BookingStatusUpdate], subsections: Sequence[SubsectionState]
+    ) -> None:
+        """Publish everything in one pipelined round trip."""
+        if not bookings and not subsections:
+            return
+        pipe = self._client.pipeline(transaction=False)
+        for update in bookings:
+            pipe.publish(booking_status_channel(update.buyer_id, update.event_id), encode(update))
+        for state in subsections:
+            pipe.publish(event_state_channel(state.event_id), encode(state))
+        with _translated():
+            await pipe.execute()

@@ -1,0 +1,21 @@
+-- Release the seats of bookings of ONE subsection; idempotent.
+-- KEYS: seats bitfield, alloc hash, avail counter. ARGV: booking ids.
+-- Clears only the bits recorded for each booking, then leaves the tombstone '' so that a late
+-- or redelivered BookingCreated allocates nothing. Returns seats freed, then the avail counter.
+local freed = 0
+for _, id in ipairs(ARGV) do
+  local recorded = redis.call('HGET', KEYS[2], id)
+  if recorded and recorded ~= '' then
+    local args = {}
+    for s in string.gmatch(recorded, '[^,]+') do
+      args[#args + 1] = 'SET'; args[#args + 1] = 'u1'; args[#args + 1] = '#' .. s
+      args[#args + 1] = 0
+      freed = freed + 1
+    end
+    redis.call('BITFIELD', KEYS[1], unpack(args))
+  end
+  redis.call('HSET', KEYS[2], id, '')
+end
+local avail = freed > 0 and redis.call('INCRBY', KEYS[3], freed)
+  or tonumber(redis.call('GET', KEYS[3]) or 0)
+return {freed, avail}

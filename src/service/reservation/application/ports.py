@@ -1,0 +1,145 @@
+"""Ports of the reservation service and the data crossing them."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+from uuid import UUID
+
+from src.service.contract import BookingStatusUpdate, SubsectionState, subsection_tag
+from src.service.reservation.domain.allocation import Allocation, SeatRequest
+
+
+class Unavailable(Exception):
+    """A dependency is unreachable for now; the same batch should be retried later."""
+
+
+class SeatConflict(Exception):
+    """PostgreSQL disagrees with the seat map: a seat to reserve was not available there."""
+
+
+@dataclass(frozen=True)
+class Subsection:
+    """Identity and shape of one subsection; `tag` is its Kafka key and Kvrocks hash tag."""
+
+    event_id: int
+    section: str
+    subsection: int
+    rows: int
+    cols: int
+
+    @property
+    def tag(self) -> str:
+        return subsection_tag(self.event_id, self.section, self.subsection)
+
+
+@dataclass(frozen=True)
+class GroupAllocation:
+    """Answers of one allocate call, in request order, and the subsection's free-seat counter."""
+
+    allocations: list[Allocation]
+    available: int
+
+
+@dataclass(frozen=True)
+class Settlement:
+    """What to write for one booking: seats held (pending payment) or a failure reason."""
+
+    booking_id: UUID
+    event_id: int
+    section: str
+    subsection: int
+    seat_positions: tuple[str, ...]
+    total_price: int
+    failure_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class BookingState:
+    """A booking as PostgreSQL has it after the batch; `changed` when this batch settled it."""
+
+    booking_id: UUID
+    buyer_id: int
+    event_id: int
+    status: str
+    seat_positions: tuple[str, ...]
+    total_price: int
+    failure_reason: str | None
+    changed: bool
+
+
+@dataclass(frozen=True)
+class LedgerResult:
+    """Every booking of the batch found in PostgreSQL, and new counts of touched subsections."""
+
+    bookings: dict[UUID, BookingState]
+    subsections: list[SubsectionState] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Seat state of one subsection as PostgreSQL knows it, to rebuild the seat map from."""
+
+    subsection: Subsection
+    available: int
+    holdings: dict[UUID, tuple[int, ...]]
+    released: tuple[UUID, ...] = ()
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    """A message that cannot be handled, with where it came from and why."""
+
+    key: bytes | None
+    value: bytes | None
+    reason: str
+    source: str
+
+
+class SeatMap(Protocol):
+    """Seat bits, allocations and free-seat counters of every subsection (Kvrocks)."""
+
+    async def allocate(self, where: Subsection, requests: Sequence[SeatRequest]) -> GroupAllocation:
+        """Allocate for each request in order, atomically for the whole group."""
+        ...
+
+    async def release(self, tag: str, booking_ids: Sequence[UUID]) -> int:
+        """Free the seats each booking holds and block its later allocation; returns seats freed."""
+        ...
+
+    async def restore(self, snapshot: Snapshot) -> None:
+        """Replace one subsection's seat state with `snapshot`."""
+        ...
+
+
+class BookingLedger(Protocol):
+    """Bookings, tickets and subsection counts: the system of record (PostgreSQL)."""
+
+    async def settle(self, settlements: Sequence[Settlement]) -> LedgerResult:
+        """Move `processing` bookings to their outcome and reserve tickets, in ONE transaction."""
+        ...
+
+    async def fail(self, booking_id: UUID, reason: str) -> BookingState | None:
+        """Mark a `processing` booking failed; returns its state, None when it does not exist."""
+        ...
+
+    async def snapshots(self, event_id: int | None = None) -> list[Snapshot]:
+        """Seat state of every subsection (of one event, or of all)."""
+        ...
+
+
+class StatusPublisher(Protocol):
+    """Pub/sub towards the ticketing service's SSE streams."""
+
+    async def publish(
+        self, bookings: Sequence[BookingStatusUpdate], subsections: Sequence[SubsectionState]
+    ) -> None:
+        """Publish booking status updates and subsection counts, in one round trip."""
+        ...
+
+
+class DeadLetters(Protocol):
+    """Where messages that cannot be handled are parked."""
+
+    async def send(self, letter: DeadLetter) -> None:
+        """Store the letter durably; raises `Unavailable` when it cannot."""
+        ...

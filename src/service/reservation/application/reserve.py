@@ -1,0 +1,165 @@
+"""Use case: settle one batch of booking commands (DESIGN.md §3, guarantees 2, 3 and 5).
+
+Commands are grouped by subsection, keeping their order; each run of consecutive
+BookingCreated of a group is one atomic allocate call, each run of BookingCancelled one
+release. The whole batch is then written in ONE PostgreSQL transaction of compare-and-sets.
+Seats the record does not back (the booking was cancelled or failed meanwhile, or is unknown)
+are released at once. Every booking found is then published with its current status, also when
+an earlier delivery already settled it, so a redelivery after a crash still notifies the buyer.
+The caller commits Kafka offsets only after this returns.
+"""
+
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass
+from uuid import UUID
+
+from src.service.contract import (
+    BookingCancelled,
+    BookingCreated,
+    BookingStatusUpdate,
+    seat_index,
+    seat_position,
+    subsection_tag,
+)
+from src.service.reservation.application.ports import (
+    BookingLedger,
+    BookingState,
+    SeatMap,
+    Settlement,
+    StatusPublisher,
+    Subsection,
+)
+from src.service.reservation.domain.allocation import CANCELLED, Allocation, SeatRequest
+
+Command = BookingCreated | BookingCancelled
+HOLDING = frozenset({"pending_payment", "completed"})
+Outcome = tuple[BookingCreated, Allocation]
+
+
+@dataclass(frozen=True)
+class BatchReport:
+    """Counts for the `batch_settled` log line."""
+
+    size: int
+    allocated: int
+    failed: int
+    released: int
+
+
+class SettleBatch:
+    """Settle a batch of commands: allocate or release seats, record them, publish outcomes."""
+
+    def __init__(self, seat_map: SeatMap, ledger: BookingLedger, publisher: StatusPublisher):
+        self._seat_map, self._ledger, self._publisher = seat_map, ledger, publisher
+
+    async def __call__(self, commands: Sequence[Command]) -> BatchReport:
+        outcomes, cancelled = await self._apply(commands)
+        result = await self._ledger.settle([settlement(c, a) for c, a in outcomes.values()])
+        found = result.bookings
+        stray = [c for c, a in outcomes.values() if not backed(a, found.get(c.booking_id))]
+        await release_all(self._seat_map, stray)
+        states = [result.bookings[i] for i in outcomes if i in result.bookings]
+        await self._publisher.publish([status_update(s) for s in states], result.subsections)
+        changed = [s for s in states if s.changed]
+        return BatchReport(
+            size=len(commands),
+            allocated=sum(s.status == "pending_payment" for s in changed),
+            failed=sum(s.status == "failed" for s in changed),
+            released=cancelled + len(stray),
+        )
+
+    async def _apply(self, commands: Sequence[Command]) -> tuple[dict[UUID, Outcome], int]:
+        """Run the commands against the seat map; returns the last outcome per booking."""
+        outcomes: dict[UUID, Outcome] = {}
+        cancelled = 0
+        for tag, run in runs(commands):
+            if isinstance(run[0], BookingCancelled):
+                await self._seat_map.release(tag, [c.booking_id for c in run])
+                cancelled += len(run)
+                continue
+            group = await self._seat_map.allocate(subsection_of(run[0]), [request(c) for c in run])
+            # A later answer for the same booking supersedes an earlier one (redelivery).
+            outcomes.update(
+                (c.booking_id, (c, a)) for c, a in zip(run, group.allocations, strict=True)
+            )
+        return outcomes, cancelled
+
+
+def runs(commands: Sequence[Command]) -> list[tuple[str, list[Command]]]:
+    """Commands grouped by subsection tag (first-seen order), split into same-type runs."""
+    groups: dict[str, list[Command]] = {}
+    for command in commands:
+        tag = subsection_tag(command.event_id, command.section, command.subsection)
+        groups.setdefault(tag, []).append(command)
+    return [
+        (tag, list(run))
+        for tag, group in groups.items()
+        for _, run in itertools.groupby(group, key=type)
+    ]
+
+
+def subsection_of(command: BookingCreated) -> Subsection:
+    """The subsection a BookingCreated targets, with the shape it carries."""
+    rows, cols = command.config.rows, command.config.cols
+    return Subsection(command.event_id, command.section, command.subsection, rows, cols)
+
+
+def request(command: BookingCreated) -> SeatRequest:
+    """The seat-map request of a command; unparsable or outside positions become -1."""
+    rows, cols = command.config.rows, command.config.cols
+    seats = tuple(position_index(p, rows, cols) for p in command.seat_positions)
+    return SeatRequest(command.booking_id, command.seat_selection_mode, command.quantity, seats)
+
+
+def position_index(position: str, rows: int, cols: int) -> int:
+    """Bit index of a `"row-seat"` position, or -1 when it is not a seat of the subsection."""
+    try:
+        row, seat = (int(part) for part in position.split("-"))
+    except ValueError:
+        return -1
+    return seat_index(position, cols) if 1 <= row <= rows and 1 <= seat <= cols else -1
+
+
+def settlement(command: BookingCreated, allocation: Allocation) -> Settlement:
+    """What PostgreSQL should record for a command, given the seat map's answer."""
+    held = allocation.holds_seats
+    return Settlement(
+        booking_id=command.booking_id,
+        event_id=command.event_id,
+        section=command.section,
+        subsection=command.subsection,
+        seat_positions=(
+            tuple(seat_position(i, command.config.cols) for i in allocation.seats) if held else ()
+        ),
+        total_price=command.total_price,
+        failure_reason=None if held else (allocation.reason or CANCELLED),
+    )
+
+
+def backed(allocation: Allocation, state: BookingState | None) -> bool:
+    """True unless the allocation holds seats that PostgreSQL does not give the booking."""
+    if not allocation.holds_seats:
+        return True
+    if state is None:
+        return False
+    return state.changed or (allocation.status == "replayed" and state.status in HOLDING)
+
+
+async def release_all(seat_map: SeatMap, commands: Sequence[Command]) -> None:
+    """Release the seats of the bookings of `commands`, one call per subsection."""
+    for tag, run in runs(commands):
+        await seat_map.release(tag, [c.booking_id for c in run])
+
+
+def status_update(state: BookingState) -> BookingStatusUpdate:
+    """The pub/sub payload telling the buyer where their booking stands."""
+    return BookingStatusUpdate(
+        booking_id=state.booking_id,
+        buyer_id=state.buyer_id,
+        event_id=state.event_id,
+        status=state.status,
+        seat_positions=list(state.seat_positions),
+        total_price=state.total_price,
+        reason=state.failure_reason,
+    )

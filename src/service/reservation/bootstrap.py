@@ -1,0 +1,94 @@
+"""Composition root: settings → clients → adapters → use cases (STYLE.md §1).
+
+Tests pass fakes to `build`; processes open real clients with `open_reservation`, which closes
+them in reverse order.
+"""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+import asyncpg
+from redis.asyncio import Redis
+
+from src.platform.db import create_pool
+from src.platform.kafka import create_producer, stop_quietly
+from src.platform.kvrocks import create_client
+from src.service.reservation.adapters.kafka import KafkaDeadLetters
+from src.service.reservation.adapters.kvrocks import RedisSeatMap, RedisStatusPublisher
+from src.service.reservation.adapters.log import LogDeadLetters
+from src.service.reservation.adapters.postgres import PostgresBookingLedger
+from src.service.reservation.application.ports import (
+    BookingLedger,
+    DeadLetters,
+    SeatMap,
+    StatusPublisher,
+)
+from src.service.reservation.application.rebuild import RebuildSeatMaps
+from src.service.reservation.application.reject import RejectBooking
+from src.service.reservation.application.reserve import SettleBatch
+from src.service.reservation.settings import Settings
+
+
+@dataclass(frozen=True)
+class Reservation:
+    """The use cases of the service, wired, plus the dead-letter port the consumer uses."""
+
+    settle: SettleBatch
+    reject: RejectBooking
+    rebuild: RebuildSeatMaps
+    dead_letters: DeadLetters
+
+
+def build(
+    seat_map: SeatMap, ledger: BookingLedger, publisher: StatusPublisher, dead_letters: DeadLetters
+) -> Reservation:
+    """Wire use cases to the given adapters (real or fake)."""
+    return Reservation(
+        settle=SettleBatch(seat_map, ledger, publisher),
+        reject=RejectBooking(seat_map, ledger, publisher),
+        rebuild=RebuildSeatMaps(seat_map, ledger),
+        dead_letters=dead_letters,
+    )
+
+
+@asynccontextmanager
+async def _stores(settings: Settings) -> AsyncIterator[tuple[asyncpg.Pool, Redis]]:
+    pool = await create_pool(settings.database)
+    redis = create_client(settings.kvrocks)
+    try:
+        yield pool, redis
+    finally:
+        await redis.aclose()
+        await pool.close()
+
+
+@asynccontextmanager
+async def _dead_letters(settings: Settings) -> AsyncIterator[DeadLetters]:
+    if not settings.consumer.dlq_enabled:
+        yield LogDeadLetters()
+        return
+    producer = create_producer(settings.kafka)
+    try:
+        await producer.start()
+        topic, timeout_s = settings.consumer.dead_letter_topic, settings.kafka.send_timeout_s
+        yield KafkaDeadLetters(producer, topic, timeout_s)
+    finally:
+        await stop_quietly(producer, settings.kafka.stop_timeout_s)
+
+
+@asynccontextmanager
+async def open_reservation(settings: Settings) -> AsyncIterator[Reservation]:
+    """Open PostgreSQL, Kvrocks and the DLQ producer; close them in reverse order on exit."""
+    async with _stores(settings) as (pool, redis), _dead_letters(settings) as dead_letters:
+        yield build(
+            RedisSeatMap(redis), PostgresBookingLedger(pool), RedisStatusPublisher(redis),
+            dead_letters,
+        )
+
+
+@asynccontextmanager
+async def open_rebuild(settings: Settings) -> AsyncIterator[RebuildSeatMaps]:
+    """Open PostgreSQL and Kvrocks only: rebuilding needs no Kafka."""
+    async with _stores(settings) as (pool, redis):
+        yield RebuildSeatMaps(RedisSeatMap(redis), PostgresBookingLedger(pool))

@@ -1,0 +1,129 @@
+"""The seat-map Lua scripts on a real redis-server: selection vectors, idempotency, release."""
+
+import random
+import uuid
+
+import pytest
+
+from src.service.contract import alloc_key, avail_key, seat_index, seat_position, seats_key
+from src.service.reservation.adapters.kvrocks import RedisSeatMap
+from src.service.reservation.application.ports import Subsection
+from src.service.reservation.domain.allocation import SeatRequest
+from test.seat_vectors import BEST_AVAILABLE, MANUAL, shape, taken_bits, vector_ids
+
+
+def fresh(rows: int, cols: int) -> Subsection:
+    """A subsection whose keys no other test uses."""
+    return Subsection(random.randrange(10**8, 10**9), "V", 1, rows, cols)
+
+
+async def bits(redis, where: Subsection) -> list[int]:
+    """The seat bits of a subsection, read with BITFIELD GET u1 only."""
+    op = redis.bitfield(seats_key(where.tag))
+    for i in range(where.rows * where.cols):
+        op.get("u1", f"#{i}")
+    return await op.execute()
+
+
+async def occupy(redis, where: Subsection, taken: list[int]) -> None:
+    op = redis.bitfield(seats_key(where.tag))
+    for i, bit in enumerate(taken):
+        if bit:
+            op.set("u1", f"#{i}", 1)
+    await op.execute()
+
+
+def ask(quantity: int = 0, seats: tuple[int, ...] = ()) -> SeatRequest:
+    mode = "manual" if seats else "best_available"
+    return SeatRequest(uuid.uuid4(), mode, quantity or len(seats), seats)
+
+
+@pytest.mark.parametrize(
+    ("layout", "quantity", "expected"), BEST_AVAILABLE, ids=vector_ids(BEST_AVAILABLE)
+)
+async def test_lua_best_available_matches_the_vectors(redis, layout, quantity, expected):
+    where = fresh(*shape(layout))
+    await occupy(redis, where, taken_bits(layout))
+
+    group = await RedisSeatMap(redis).allocate(where, [ask(quantity)])
+
+    (allocation,) = group.allocations
+    if expected is None:
+        assert allocation.status == "failed"
+        assert await bits(redis, where) == taken_bits(layout)
+    else:
+        assert allocation.status == "allocated"
+        assert [seat_position(i, where.cols) for i in allocation.seats] == expected
+
+
+@pytest.mark.parametrize(("layout", "positions", "expected"), MANUAL, ids=vector_ids(MANUAL))
+async def test_lua_manual_matches_the_vectors(redis, layout, positions, expected):
+    where = fresh(*shape(layout))
+    await occupy(redis, where, taken_bits(layout))
+    seats = tuple(
+        seat_index(p, where.cols) if int(p.split("-")[1]) <= where.cols else -1 for p in positions
+    )
+
+    (allocation,) = (await RedisSeatMap(redis).allocate(where, [ask(seats=seats)])).allocations
+
+    assert (allocation.status == "allocated") is expected
+
+
+async def test_a_group_allocates_in_order_and_counts_down(redis):
+    where = fresh(2, 3)
+    first, second, third = ask(2), ask(seats=(5,)), ask(4)
+
+    group = await RedisSeatMap(redis).allocate(where, [first, second, third])
+
+    assert [(a.status, a.seats) for a in group.allocations] == [
+        ("allocated", (0, 1)), ("allocated", (5,)), ("failed", ())
+    ]
+    assert group.allocations[2].reason == "not enough seats available"
+    assert group.available == 3
+    assert int(await redis.get(avail_key(where.tag))) == 3
+
+
+async def test_redelivery_returns_the_recorded_allocation(redis):
+    where, seat_map, request = fresh(2, 3), RedisSeatMap(redis), ask(2)
+    await seat_map.allocate(where, [request])
+
+    group = await seat_map.allocate(where, [request])
+
+    assert [(a.status, a.seats) for a in group.allocations] == [("replayed", (0, 1))]
+    assert await bits(redis, where) == [1, 1, 0, 0, 0, 0]
+    assert group.available == 4
+
+
+async def test_release_clears_only_owned_bits_and_is_idempotent(redis):
+    where, seat_map = fresh(1, 6), RedisSeatMap(redis)
+    mine, other = ask(seats=(1, 2)), ask(seats=(4,))
+    await occupy(redis, where, [1, 0, 0, 0, 0, 0])  # a seat nobody in the alloc hash owns
+    await seat_map.allocate(where, [mine, other])
+
+    assert await seat_map.release(where.tag, [mine.booking_id]) == 2
+    assert await seat_map.release(where.tag, [mine.booking_id]) == 0
+
+    assert await bits(redis, where) == [1, 0, 0, 0, 1, 0]
+    assert int(await redis.get(avail_key(where.tag))) == 4
+    assert await redis.hget(alloc_key(where.tag), str(mine.booking_id)) == b""
+
+
+async def test_a_tombstone_blocks_a_late_allocation(redis):
+    where, seat_map, late = fresh(1, 4), RedisSeatMap(redis), ask(2)
+    await seat_map.release(where.tag, [late.booking_id])  # cancelled before it was allocated
+
+    (allocation,) = (await seat_map.allocate(where, [late])).allocations
+
+    assert allocation.status == "cancelled"
+    assert await bits(redis, where) == [0, 0, 0, 0]
+
+
+async def test_a_large_subsection_is_read_in_chunks(redis):
+    where = fresh(60, 60)  # 3,600 bits: several BITFIELD GET chunks
+    taken = [1] * (where.rows * where.cols)
+    taken[-1] = taken[-2] = 0
+    await occupy(redis, where, taken)
+
+    (allocation,) = (await RedisSeatMap(redis).allocate(where, [ask(2)])).allocations
+
+    assert allocation.seats == (3598, 3599)
