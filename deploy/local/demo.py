@@ -3,6 +3,7 @@
 Usage: python deploy/local/demo.py http://127.0.0.1:8000
 """
 
+import json
 import sys
 
 import httpx
@@ -38,8 +39,8 @@ def main(base: str) -> None:
         event_id = response.json()["id"]
         client.cookies.clear()
         login(client, BUYER)
-    booking = ('{"event_id": %d, "section": "A", "subsection": 1, "quantity": 2, '
-               '"seat_selection_mode": "best_available", "seat_positions": []}' % event_id)
+    booking = json.dumps({"event_id": event_id, "section": "A", "subsection": 1, "quantity": 2,
+                          "seat_selection_mode": "best_available", "seat_positions": []})
     jar = "/tmp/ticketing-demo.cookies"
     print(f"""
 Seat ticketing is up.
