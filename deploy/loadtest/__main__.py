@@ -1,0 +1,5 @@
+"""`python -m deploy.loadtest …`"""
+
+from deploy.loadtest.main import main
+
+main()

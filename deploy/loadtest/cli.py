@@ -1,0 +1,79 @@
+"""Command line of the load tool: `sellout`, `sustained` and `verify`."""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+from deploy.loadtest.sabotage import KINDS
+
+DEFAULT_BASE_URL = "http://127.0.0.1:38000"  # the bench profile's ticketing port
+
+
+def quantity_range(text: str) -> tuple[int, int]:
+    """'2' → (2, 2); '1-4' → (1, 4); within the 1–4 seats a booking may have."""
+    low, _, high = text.partition("-")
+    try:
+        bounds = (int(low), int(high or low))
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(f"quantity must be N or N-M, not {text!r}") from e
+    if not 1 <= bounds[0] <= bounds[1] <= 4:
+        raise argparse.ArgumentTypeError("quantity must lie within 1-4")
+    return bounds
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    env = os.environ
+    p.add_argument("--base-url", default=env.get("BASE_URL", DEFAULT_BASE_URL),
+                   help="ticketing API; loopback addresses only (default %(default)s)")
+    p.add_argument("--database-url", default=env.get("DATABASE_URL"),
+                   help="PostgreSQL, read for settling and checks (default $DATABASE_URL)")
+    p.add_argument("--kvrocks-url", default=env.get("KVROCKS_URL"),
+                   help="Kvrocks/redis-server, read for checks (default $KVROCKS_URL)")
+    p.add_argument("--settle-timeout", type=float, default=120.0,
+                   help="seconds to wait for accepted bookings to settle")
+    p.add_argument("--sabotage", choices=KINDS, default=env.get("LOADTEST_SABOTAGE") or None,
+                   help="corrupt one seat before the checks, to see them fail "
+                   "(or LOADTEST_SABOTAGE)")
+
+
+def _load(p: argparse.ArgumentParser, quantity: str, buyers: int) -> None:
+    _common(p)
+    p.add_argument("--quantity", type=quantity_range, default=quantity_range(quantity),
+                   help=f"seats per booking, N or N-M (default {quantity})")
+    p.add_argument("--buyers", type=int, default=buyers, help="buyer accounts, logged in once")
+    p.add_argument("--rows", type=int, default=25)
+    p.add_argument("--cols", type=int, default=20)
+    p.add_argument("--timeout", type=float, default=30.0, help="seconds per HTTP request")
+    p.add_argument("--seed", type=int, default=None, help="random seed (quantities, targets)")
+    p.add_argument("--reports", default="reports", help="directory of JSON and PNG reports")
+
+
+def parser() -> argparse.ArgumentParser:
+    """The argument parser with its three sub-commands."""
+    ap = argparse.ArgumentParser(prog="python -m deploy.loadtest",
+                                 description="Load tool of the seat-ticketing backend.")
+    sub = ap.add_subparsers(dest="mode", required=True)
+    spike = sub.add_parser("sellout", help="spike: sell a fresh event out as fast as possible")
+    _load(spike, "1", 200)
+    spike.add_argument("--sections", type=int, default=10)
+    spike.add_argument("--subsections", type=int, default=2, help="per section")
+    spike.add_argument("--concurrency", type=int, default=64, help="requests in flight")
+    spike.add_argument("--max-seconds", type=float, default=300.0, help="spike deadline")
+    spike.add_argument("--max-requests", type=int, default=None,
+                       help="request budget (default 20 × seats)")
+    steady = sub.add_parser("sustained", help="fixed arrival rate for a fixed duration")
+    _load(steady, "1-4", 200)
+    steady.add_argument("--rate", type=float, default=2000.0, help="bookings per second")
+    steady.add_argument("--duration", type=float, default=60.0, help="seconds")
+    steady.add_argument("--sections", type=int, default=None,
+                        help="sections of 10 subsections (default: enough for the demand)")
+    steady.add_argument("--max-inflight", type=int, default=2000,
+                        help="requests in flight before arrivals are dropped")
+    check = sub.add_parser("verify", help="run the checks on an existing event")
+    _common(check)
+    check.add_argument("--event-id", type=int, required=True)
+    check.add_argument("--sold-out", action="store_true", help="also require every seat held")
+    check.add_argument("--accepted-ids", default=None,
+                       help="file of accepted booking ids, one a line (for lost_bookings)")
+    return ap

@@ -1,0 +1,165 @@
+"""Entry point: set up a run, drive the load, wait for settling, verify, report.
+
+Exit status 0 only if every check holds; 1 if one fails; 2 on a set-up problem.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import random
+import sys
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import asyncpg
+from redis.asyncio import Redis
+
+from deploy.loadtest import output
+from deploy.loadtest.api import Api, ApiError, NotLoopback
+from deploy.loadtest.cli import parser
+from deploy.loadtest.fixtures import prepare
+from deploy.loadtest.progress import note
+from deploy.loadtest.recorder import Recorder
+from deploy.loadtest.report import build_report, format_table
+from deploy.loadtest.sabotage import KINDS, sabotage
+from deploy.loadtest.settle import settled_facts, wait_settled
+from deploy.loadtest.spike import SpikeLimits, sellout
+from deploy.loadtest.sustained import Arrivals, sections_needed, sustained
+from deploy.loadtest.targets import Pool, layout, seats_of, subsections_of
+from deploy.loadtest.verify import ticket_facts, verify_event
+from src.platform.db import asyncpg_dsn
+
+HEALTH_WAIT_S = 30
+
+
+class SetupError(RuntimeError):
+    """The run cannot start (no API, no database URL, bad option)."""
+
+
+@contextlib.asynccontextmanager
+async def stores(args) -> AsyncIterator[tuple[asyncpg.Connection, Redis]]:
+    """One PostgreSQL connection and one Kvrocks client, for settling and checks."""
+    if not args.database_url or not args.kvrocks_url:
+        raise SetupError("DATABASE_URL and KVROCKS_URL are needed (source .local/bench/env)")
+    conn = await asyncpg.connect(asyncpg_dsn(args.database_url))
+    redis = Redis.from_url(args.kvrocks_url, protocol=2)
+    try:
+        yield conn, redis
+    finally:
+        await redis.aclose()
+        await conn.close()
+
+
+def seating(args) -> dict:
+    """The fresh event's layout for this mode."""
+    if args.mode == "sellout":
+        return layout(args.sections, args.subsections, args.rows, args.cols)
+    mean = sum(args.quantity) / 2
+    sections = args.sections or sections_needed(args.rate, args.duration, mean)
+    return layout(sections, 10, args.rows, args.cols)
+
+
+async def drive(args, api: Api, stage, pool: Pool, rng: random.Random) -> Recorder:
+    """Run the chosen load shape."""
+    if args.mode == "sellout":
+        seats = seats_of(stage.config)
+        limits = SpikeLimits(args.concurrency, args.max_seconds, args.max_requests or 20 * seats)
+        return await sellout(api, stage, pool, limits, rng)
+    arrivals = Arrivals(args.rate, args.duration, args.max_inflight, drain_s=args.timeout)
+    return await sustained(api, stage, pool, arrivals, rng)
+
+
+async def wait_healthy(api: Api) -> None:
+    for _ in range(HEALTH_WAIT_S * 2):
+        if await api.health():
+            return
+        await asyncio.sleep(0.5)
+    raise SetupError("the ticketing API does not answer /health")
+
+
+async def load(args) -> int:
+    """A sellout or sustained run, from fresh event to report; returns the exit status."""
+    load_at_start = os.getloadavg()
+    rng = random.Random(args.seed)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    config = seating(args)
+    connections = args.concurrency if args.mode == "sellout" else args.max_inflight
+    api = Api(args.base_url, connections, args.timeout)
+    try:
+        await wait_healthy(api)
+        note(f"[setup] event of {seats_of(config)} seats, {args.buyers} buyers logging in…")
+        stage = await prepare(api, stamp, config, args.buyers)
+        pool = Pool(subsections_of(config), *args.quantity)
+        rec = await drive(args, api, stage, pool, rng)
+    finally:
+        await api.close()
+    async with stores(args) as (conn, redis):
+        await wait_settled(conn, stage.event_id, rec.accepted, args.settle_timeout)
+        if args.sabotage:
+            note(await sabotage(args.sabotage, conn, redis, stage.event_id, config["cols"]))
+        sold_out = args.mode == "sellout" and args.quantity[0] == 1
+        checks = await verify_event(conn, redis, stage.event_id, rec.accepted_ids(), sold_out)
+        facts = await ticket_facts(conn, stage.event_id)
+        settled = await settled_facts(conn, stage.event_id, rec.origin_wall)
+    run = run_facts(args, stage.event_id, config, stamp, rec, pool) | facts
+    report = build_report(run, rec.samples, settled, checks, output.machine(load_at_start))
+    json_path, png = output.write(report, rec.samples, settled.settle_ms, Path(args.reports), stamp)
+    print(format_table(report))
+    note(f"report: {json_path}" + (f"   plot: {png}" if png else ""))
+    return 0 if report["checks_passed"] else 1
+
+
+def run_facts(args, event_id: int, config: dict, stamp: str, rec: Recorder, pool: Pool) -> dict:
+    """Parameters and client-side facts of the run, first in the report."""
+    facts = {
+        "mode": args.mode, "started_at": stamp, "base_url": args.base_url,
+        "event_id": event_id, "seats": seats_of(config),
+        "subsections": len(subsections_of(config)), "buyers": args.buyers,
+        "quantity": "-".join(map(str, args.quantity)), "sabotage": args.sabotage,
+        "bookings_dropped": rec.dropped, "sold_out": pool.open_count == 0,
+    }
+    if args.mode == "sellout":
+        facts["concurrency"] = args.concurrency
+    else:
+        facts |= {"target_rate": args.rate, "duration_s": args.duration}
+    return facts
+
+
+async def verify_only(args) -> int:
+    """The checks alone, on an existing event (e.g. after a k6 run)."""
+    ids = Path(args.accepted_ids).read_text().split() if args.accepted_ids else []
+    async with stores(args) as (conn, redis):
+        if args.sabotage:
+            cols = (await conn.fetchval(
+                "SELECT (seating_config ->> 'cols')::int FROM events WHERE id = $1",
+                args.event_id))
+            note(await sabotage(args.sabotage, conn, redis, args.event_id, cols))
+        checks = await verify_event(conn, redis, args.event_id, ids, args.sold_out)
+        checks |= await ticket_facts(conn, args.event_id)
+    print(format_table(checks, list(checks)))
+    failed = [k for k, v in checks.items() if v and not k.startswith(("tickets_", "pending"))]
+    note("checks: " + (f"FAILED {failed}" if failed else "all hold"))
+    return 1 if failed else 0
+
+
+def _run(coroutine) -> int:
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(coroutine)
+    return uvloop.run(coroutine)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Parse arguments and run; exits with the run's status."""
+    args = parser().parse_args(argv)
+    if args.sabotage and args.sabotage not in KINDS:
+        sys.exit(f"unknown sabotage {args.sabotage!r}: one of {', '.join(KINDS)}")
+    try:
+        sys.exit(_run(verify_only(args) if args.mode == "verify" else load(args)))
+    except (SetupError, ApiError, NotLoopback, OSError) as e:
+        print(f"loadtest: {e}", file=sys.stderr)
+        sys.exit(2)

@@ -1,0 +1,55 @@
+"""Sellout (spike) mode: closed-loop workers book as fast as the server answers until the
+fail-fast check refuses every subsection, or a deadline or request budget runs out."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from dataclasses import dataclass
+
+from deploy.loadtest.api import Api
+from deploy.loadtest.fire import fire, status_line
+from deploy.loadtest.fixtures import Stage
+from deploy.loadtest.progress import progress
+from deploy.loadtest.recorder import ACCEPTED, Recorder
+from deploy.loadtest.targets import Pool
+
+ERROR_BACKOFF_S = 0.05
+
+
+@dataclass(frozen=True)
+class SpikeLimits:
+    """Bounds of the spike: requests in flight, seconds, requests in all."""
+
+    concurrency: int
+    max_seconds: float
+    max_requests: int
+
+
+async def sellout(
+    api: Api, stage: Stage, pool: Pool, limits: SpikeLimits, rng: random.Random
+) -> Recorder:
+    """Run the spike; returns what the client saw. Stops by itself (sold out or bounds)."""
+    rec = Recorder()
+    budget = {"left": limits.max_requests}
+    tokens = stage.tokens
+
+    async def worker(w: int) -> None:
+        turn = w
+        while budget["left"] > 0 and rec.now() < limits.max_seconds:
+            target = pool.next()
+            if target is None:
+                return
+            budget["left"] -= 1
+            token = tokens[turn % len(tokens)]
+            turn += limits.concurrency
+            quantity = pool.quantity(target, rng)
+            status = await fire(api, rec, pool, token, stage.event_id, target, quantity)
+            if status != ACCEPTED and (status == 0 or status >= 500):
+                await asyncio.sleep(ERROR_BACKOFF_S)
+
+    total = pool.open_count
+    rec.start()
+    async with progress(status_line("sellout", rec, pool, total)):
+        await asyncio.gather(*(worker(w) for w in range(limits.concurrency)))
+    return rec

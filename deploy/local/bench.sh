@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# `make bench`: fresh infrastructure on the bench profile's own ports (PostgreSQL 35432,
+# redis 36379, Kafka 39092), migrations, the ticketing API on 127.0.0.1:38000 and the
+# reservation consumers, then the load tool (default: `sellout`); stops everything it started.
+#
+#   bash deploy/local/bench.sh                         # sellout, 10,000 seats, quantity 1
+#   bash deploy/local/bench.sh sellout --quantity 1-4
+#   bash deploy/local/bench.sh sustained --rate 500 --duration 30
+#   TICKETING_WORKERS=2 RESERVATION_CONSUMERS=1 BENCH_PYSPY=1 bash deploy/local/bench.sh
+#
+# BENCH_PYSPY=1 records 15 s flame graphs (py-spy, if in .venv) of one API worker and one
+# consumer into reports/, starting BENCH_PYSPY_DELAY (default 10) seconds after the load tool.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+PORT=38000
+export TICKETING_WORKERS=${TICKETING_WORKERS:-2}
+export RESERVATION_CONSUMERS=${RESERVATION_CONSUMERS:-1}
+LOGS=.local/bench/logs
+pids=()
+
+stop_all() {
+  trap - EXIT INT TERM
+  echo "[bench] stopping…"
+  [ ${#pids[@]} -gt 0 ] && kill "${pids[@]}" 2>/dev/null || true
+  wait 2>/dev/null || true
+  python3 deploy/local/infra.py down --profile bench
+}
+trap stop_all EXIT INT TERM
+
+python3 deploy/local/infra.py up --profile bench --fresh
+set -a; . .local/bench/env; set +a
+mkdir -p "$LOGS" reports
+.venv/bin/alembic upgrade head
+
+.venv/bin/uvicorn src.service.ticketing.entrypoints.http:create_app --factory \
+  --host 127.0.0.1 --port "$PORT" --workers "$TICKETING_WORKERS" --no-access-log \
+  --log-level warning >"$LOGS/ticketing.log" 2>&1 &
+api_pid=$!
+pids+=("$api_pid")
+consumer_pids=()
+for i in $(seq "$RESERVATION_CONSUMERS"); do
+  .venv/bin/python -m src.service.reservation.entrypoints.consumer >"$LOGS/reservation-$i.log" 2>&1 &
+  pids+=($!)
+  consumer_pids+=($!)
+done
+
+for _ in $(seq 120); do
+  curl -sf "http://127.0.0.1:$PORT/health" >/dev/null && break
+  sleep 0.5
+done
+curl -sf "http://127.0.0.1:$PORT/health" >/dev/null || { tail -20 "$LOGS/ticketing.log"; exit 1; }
+echo "[bench] ticketing on :$PORT ($TICKETING_WORKERS workers), $RESERVATION_CONSUMERS consumer(s); logs in $LOGS/"
+
+flame() {  # flame <pid> <name>: one 15 s py-spy recording, in the background
+  .venv/bin/py-spy record --pid "$1" --duration 15 --rate 100 --nonblocking \
+    -o "reports/flame-$2-$(date +%Y%m%d-%H%M%S).svg" >"$LOGS/py-spy-$2.log" 2>&1 &
+  pids+=($!)
+}
+if [ "${BENCH_PYSPY:-0}" = 1 ] && [ -x .venv/bin/py-spy ]; then
+  (sleep "${BENCH_PYSPY_DELAY:-10}"
+   worker=$(pgrep -P "$api_pid" -f spawn_main | head -1 || true)
+   [ -n "$worker" ] && flame "$worker" ticketing
+   flame "${consumer_pids[0]}" reservation
+   wait) &
+  pids+=($!)
+fi
+
+[ $# -gt 0 ] || set -- sellout
+rc=0
+BASE_URL="http://127.0.0.1:$PORT" .venv/bin/python -m deploy.loadtest "$@" || rc=$?
+# GroupCoordinatorNotAvailable is the fresh broker's start-up transient, not a finding.
+errors=$(grep -hE "Traceback| ERROR " "$LOGS"/*.log | grep -v GroupCoordinatorNotAvailable || true)
+if [ -n "$errors" ]; then
+  echo "[bench] note: errors in the service logs ($LOGS/):"
+  head -5 <<<"$errors"
+fi
+exit "$rc"
