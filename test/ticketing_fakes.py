@@ -172,6 +172,16 @@ class FakeUnitOfWork:
             self.store.commits += 1
 
 
+class FakeInbox:
+    """Stores new bookings straight into the shared store."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    async def add(self, booking: Booking) -> None:
+        self.store.bookings[booking.id] = replace(booking)
+
+
 class FakeInventory:
     """Availability counters and taken seats per subsection tag."""
 

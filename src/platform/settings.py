@@ -24,6 +24,7 @@ class KvrocksSettings(BaseSettings):
 
     url: str = "redis://127.0.0.1:16379/0"
     max_connections: int = 200
+    pool_timeout_s: float = 5.0
 
 
 class KafkaSettings(BaseSettings):

@@ -17,6 +17,7 @@ from src.service.contract import (
 from src.service.ticketing.adapters.kafka import KafkaCommandPublisher
 from src.service.ticketing.adapters.kvrocks import RedisSeatInventory, RedisStatusFeed
 from src.service.ticketing.adapters.postgres import PostgresUnitOfWork
+from src.service.ticketing.adapters.postgres_inbox import PostgresBookingInbox
 from src.service.ticketing.application.bookings import BookingRequest
 from src.service.ticketing.application.ports import PublishFailed
 from src.service.ticketing.bootstrap import build
@@ -42,6 +43,7 @@ class BrokenInventory(RedisSeatInventory):
 def service(pg_pool, inventory, publisher=None, **settings):
     return build(
         TicketingSettings(**settings), uow=lambda: PostgresUnitOfWork(pg_pool),
+        inbox=PostgresBookingInbox(pg_pool),
         inventory=inventory, publisher=publisher or RecordingPublisher(),
         notifier=RecordingNotifier(), feed=FakeFeed(), hasher=PlainHasher(),
     )

@@ -11,6 +11,7 @@ from src.service.ticketing.domain.user import Principal, Role
 from src.service.ticketing.settings import TicketingSettings
 from test.ticketing_fakes import (
     FakeFeed,
+    FakeInbox,
     FakeInventory,
     FakeUnitOfWork,
     FixedClock,
@@ -33,6 +34,7 @@ class World:
         self.notifier = RecordingNotifier()
         self.service = build(
             TicketingSettings(outbox_republish_after_s=10), uow=self.uow,
+            inbox=FakeInbox(self.store),
             inventory=self.inventory, publisher=self.publisher, notifier=self.notifier,
             feed=FakeFeed(), hasher=PlainHasher(), clock=self.clock, ids=SequentialIds(),
         )

@@ -20,11 +20,13 @@ from src.service.ticketing.adapters.kvrocks import (
     RedisStatusNotifier,
 )
 from src.service.ticketing.adapters.postgres import PostgresUnitOfWork
+from src.service.ticketing.adapters.postgres_inbox import PostgresBookingInbox
 from src.service.ticketing.adapters.security import Argon2PasswordHasher, JwtTokenCodec
 from src.service.ticketing.application.bookings import Bookings
 from src.service.ticketing.application.events import EventCatalog
 from src.service.ticketing.application.outbox import OutboxRelay
 from src.service.ticketing.application.ports import (
+    BookingInbox,
     Clock,
     CommandPublisher,
     IdGenerator,
@@ -65,7 +67,8 @@ class Ticketing:
 
 
 def build(
-    settings: TicketingSettings, uow: UnitOfWorkFactory, inventory: SeatInventory,
+    settings: TicketingSettings, uow: UnitOfWorkFactory, inbox: BookingInbox,
+    inventory: SeatInventory,
     publisher: CommandPublisher, notifier: StatusNotifier, feed: StatusFeed,
     hasher: PasswordHasher | None = None, tokens: TokenCodec | None = None,
     clock: Clock | None = None, ids: IdGenerator | None = None,
@@ -74,8 +77,8 @@ def build(
     tokens = tokens or JwtTokenCodec(settings.jwt_secret, settings.token_ttl_s)
     catalog = EventCatalog(uow=uow, inventory=inventory)
     bookings = Bookings(
-        uow=uow, catalog=catalog, inventory=inventory, publisher=publisher, notifier=notifier,
-        clock=clock or SystemClock(), ids=ids or Uuid7Ids(),
+        uow=uow, inbox=inbox, catalog=catalog, inventory=inventory, publisher=publisher,
+        notifier=notifier,        clock=clock or SystemClock(), ids=ids or Uuid7Ids(),
     )
     outbox = OutboxRelay(
         uow=uow, catalog=catalog, publisher=publisher, notifier=notifier,
@@ -104,7 +107,7 @@ async def running(settings: TicketingSettings | None = None) -> AsyncIterator[Ti
         await producer.start()
         stack.push_async_callback(stop_quietly, producer, kafka.stop_timeout_s)
         yield build(
-            settings, uow=lambda: PostgresUnitOfWork(pool),
+            settings, uow=lambda: PostgresUnitOfWork(pool), inbox=PostgresBookingInbox(pool),
             inventory=RedisSeatInventory(redis),
             publisher=KafkaCommandPublisher(producer, kafka.send_timeout_s),
             notifier=RedisStatusNotifier(redis), feed=RedisStatusFeed(redis),

@@ -11,6 +11,7 @@ from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from src.platform.batching import Coalescer
 from src.service.contract import (
     BookingStatusUpdate,
     SubsectionState,
@@ -37,10 +38,14 @@ def _tags(event: Event) -> list[str]:
 
 
 class RedisSeatInventory:
-    """Availability counters and seat bits per subsection."""
+    """Availability counters and seat bits per subsection. Concurrent `check`s share one
+    pipeline (one round trip for a whole burst of requests)."""
 
     def __init__(self, client: Redis) -> None:
         self._client = client
+        self._checks: Coalescer[tuple[str, list[int]], tuple[int, list[bool]]] = Coalescer(
+            self._check_many
+        )
 
     async def open_event(self, event: Event) -> None:
         seats = event.seating_config.seats_per_subsection
@@ -63,20 +68,29 @@ class RedisSeatInventory:
             raise Unavailable("seat store unavailable") from e
 
     async def check(self, tag: str, seat_indexes: list[int]) -> tuple[int, list[bool]]:
+        return await self._checks.submit((tag, seat_indexes))
+
+    async def _check_many(
+        self, checks: list[tuple[str, list[int]]]
+    ) -> list[tuple[int, list[bool]]]:
         try:
             async with self._client.pipeline(transaction=False) as pipe:
-                pipe.get(avail_key(tag))
-                if seat_indexes:
-                    args: list[str] = []
-                    for i in seat_indexes:
-                        args += ["GET", "u1", f"#{i}"]
-                    pipe.execute_command("BITFIELD", seats_key(tag), *args)
-                results = await pipe.execute()
+                for tag, seat_indexes in checks:
+                    pipe.get(avail_key(tag))
+                    if seat_indexes:
+                        args: list[str] = []
+                        for i in seat_indexes:
+                            args += ["GET", "u1", f"#{i}"]
+                        pipe.execute_command("BITFIELD", seats_key(tag), *args)
+                replies = iter(await pipe.execute())
         except REDIS_DOWN as e:
             raise Unavailable("seat store unavailable") from e
-        available = int(results[0] or 0)
-        taken = [bool(b) for b in results[1]] if seat_indexes else []
-        return available, taken
+        results = []
+        for _, seat_indexes in checks:
+            available = int(next(replies) or 0)
+            taken = [bool(b) for b in next(replies)] if seat_indexes else []
+            results.append((available, taken))
+        return results
 
 
 class RedisStatusNotifier:

@@ -1,6 +1,7 @@
 """Password hashing (argon2-cffi) and session tokens (PyJWT, HS256)."""
 
 import asyncio
+import time
 from datetime import UTC, datetime, timedelta
 
 import jwt
@@ -28,11 +29,16 @@ class Argon2PasswordHasher:
 
 
 class JwtTokenCodec:
-    """Signed tokens carrying the user id (`sub`) and role, valid for `ttl_s` seconds."""
+    """Signed tokens carrying the user id (`sub`) and role, valid for `ttl_s` seconds.
 
-    def __init__(self, secret: str, ttl_s: int) -> None:
+    Verified tokens are remembered (up to `cache_size`, until they expire): a buyer in a flash
+    sale sends the same token many times, and the signature check is the costly part."""
+
+    def __init__(self, secret: str, ttl_s: int, cache_size: int = 100_000) -> None:
         self._secret = secret
         self._ttl = timedelta(seconds=ttl_s)
+        self._verified: dict[str, tuple[int, Role, float]] = {}
+        self._cache_size = cache_size
 
     def issue(self, user: User) -> str:
         now = datetime.now(UTC)
@@ -40,8 +46,15 @@ class JwtTokenCodec:
         return jwt.encode(claims, self._secret, algorithm="HS256")
 
     def read(self, token: str) -> tuple[int, Role]:
+        known = self._verified.get(token)
+        if known is not None and known[2] > time.time():
+            return known[0], known[1]
         try:
             claims = jwt.decode(token, self._secret, algorithms=["HS256"])
-            return int(claims["sub"]), Role(claims["role"])
+            user = int(claims["sub"]), Role(claims["role"])
         except (jwt.PyJWTError, KeyError, ValueError) as e:
             raise NotAuthenticated("Invalid or expired token") from e
+        if len(self._verified) >= self._cache_size:
+            self._verified.clear()
+        self._verified[token] = (*user, float(claims["exp"]))
+        return user

@@ -17,6 +17,7 @@ from src.service.contract import (
 )
 from src.service.ticketing.application.events import EventCatalog
 from src.service.ticketing.application.ports import (
+    BookingInbox,
     Clock,
     CommandPublisher,
     IdGenerator,
@@ -98,6 +99,7 @@ class Bookings:
     """The booking use cases; each opens and commits its own unit of work."""
 
     uow: UnitOfWorkFactory
+    inbox: BookingInbox
     catalog: EventCatalog
     inventory: SeatInventory
     publisher: CommandPublisher
@@ -114,8 +116,7 @@ class Bookings:
             raise Forbidden("Only buyers can create bookings")
         event = await self.catalog.layout(request.event_id)
         booking = await self._admit(principal, request, event)
-        async with self.uow() as uow:
-            await uow.bookings.add(booking)
+        await self.inbox.add(booking)
         try:
             await self.publisher.publish(created_command(booking, event))
         except PublishFailed as e:

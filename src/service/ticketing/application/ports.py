@@ -82,6 +82,12 @@ class BookingRepository(Protocol):
         """Compare-and-set processing → failed; False when it was no longer processing."""
 
 
+class BookingInbox(Protocol):
+    async def add(self, booking: Booking) -> None:
+        """Store a new `processing` booking durably (committed) before returning; concurrent
+        calls may share one transaction (group commit)."""
+
+
 class UnitOfWork(Protocol):
     """One PostgreSQL transaction; committed when the block exits without error."""
 

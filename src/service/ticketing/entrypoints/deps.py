@@ -9,15 +9,15 @@ from src.service.ticketing.domain.errors import NotAuthenticated
 from src.service.ticketing.domain.user import Principal
 
 
-def ticketing(request: Request) -> Ticketing:
+async def ticketing(request: Request) -> Ticketing:
     """The wired service stored on the app at start-up."""
     return request.app.state.ticketing
 
 
-def principal(request: Request) -> Principal:
+async def principal(request: Request) -> Principal:
     """The caller, from the `fastapiusersauth` cookie or an `Authorization: Bearer` header;
     raises `NotAuthenticated` (401)."""
-    service = ticketing(request)
+    service: Ticketing = request.app.state.ticketing
     token = request.cookies.get(service.settings.cookie_name)
     scheme, _, bearer = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() == "bearer" and bearer:
