@@ -53,14 +53,16 @@ curl -sf "http://127.0.0.1:$PORT/health" >/dev/null || { tail -20 "$LOGS/ticketi
 echo "[bench] ticketing on :$PORT ($TICKETING_WORKERS workers), $RESERVATION_CONSUMERS consumer(s); logs in $LOGS/"
 
 flame() {  # flame <pid> <name>: one 15 s py-spy recording, in the background
-  .venv/bin/py-spy record --pid "$1" --duration 15 --rate 100 --nonblocking \
-    -o "reports/flame-$2-$(date +%Y%m%d-%H%M%S).svg" >"$LOGS/py-spy-$2.log" 2>&1 &
+  local fmt=${BENCH_PYSPY_FORMAT:-flamegraph} ext=svg
+  [ "$fmt" = raw ] && ext=txt
+  .venv/bin/py-spy record --pid "$1" --duration 15 --rate 100 --nonblocking --format "$fmt" \
+    -o "reports/flame-$2-$(date +%Y%m%d-%H%M%S).$ext" >"$LOGS/py-spy-$2.log" 2>&1 &
   pids+=($!)
 }
 if [ "${BENCH_PYSPY:-0}" = 1 ] && [ -x .venv/bin/py-spy ]; then
   (sleep "${BENCH_PYSPY_DELAY:-10}"
    worker=$(pgrep -P "$api_pid" -f spawn_main | head -1 || true)
-   [ -n "$worker" ] && flame "$worker" ticketing
+   flame "${worker:-$api_pid}" ticketing
    flame "${consumer_pids[0]}" reservation
    wait) &
   pids+=($!)

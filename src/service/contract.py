@@ -122,6 +122,12 @@ def avail_key(tag: str) -> str:
     return f"avail:{{{tag}}}"
 
 
+def cursor_key(tag: str) -> str:
+    """Lowest row (0-based) that may still have a free seat; every row before it is full.
+    Whatever frees seats deletes it (0 is always a safe value)."""
+    return f"cursor:{{{tag}}}"
+
+
 def booking_status_channel(buyer_id: int, event_id: int) -> str:
     """Pub/sub channel of one buyer's bookings on one event (booking PRD §6.5)."""
     return f"booking:status:{buyer_id}:{event_id}"

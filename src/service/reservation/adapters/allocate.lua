@@ -1,45 +1,45 @@
 -- Allocate seats for a group of bookings of ONE subsection, atomically (check and set together).
--- KEYS: seats bitfield, alloc hash (booking -> "i,j,k" | '' once released), avail counter.
+-- KEYS: seats bitfield, alloc hash (booking -> "i,j,k" | '' once released), avail counter,
+--       cursor (lowest row that may have a free seat: every row before it is full).
 -- ARGV: rows, cols, then per booking: id, mode, quantity, comma-separated requested indexes.
 -- Returns per booking: status, indexes-or-reason; then the final avail counter.
 -- Selection must stay identical to domain/seat_selection.py (test/seat_vectors.py drives both).
--- Seat bits only via BITFIELD u1 (Kvrocks rule); GETs are chunked under Lua's unpack limit.
+-- Seat bits only via BITFIELD u1 (Kvrocks rule). Rows are read lazily from the cursor on, so a
+-- call in a busy sale reads a row or two instead of the whole subsection.
 local rows, cols = tonumber(ARGV[1]), tonumber(ARGV[2])
-local size = rows * cols
 local CHUNK = 1000
+local taken, loaded = {}, {}
 
-local function read_bits()
-  local taken, free, i = {}, 0, 0
-  while i < size do
-    local n, args = math.min(CHUNK, size - i), {}
-    for j = 0, n - 1 do
-      args[#args + 1] = 'GET'; args[#args + 1] = 'u1'; args[#args + 1] = '#' .. (i + j)
+local function load(first, last)
+  local want = {}
+  for r = first, last do
+    if not loaded[r] then
+      loaded[r] = true
+      for c = 0, cols - 1 do want[#want + 1] = r * cols + c end
+    end
+  end
+  for pos = 1, #want, CHUNK do
+    local args = {}
+    for k = pos, math.min(pos + CHUNK - 1, #want) do
+      args[#args + 1] = 'GET'; args[#args + 1] = 'u1'; args[#args + 1] = '#' .. want[k]
     end
     local got = redis.call('BITFIELD', KEYS[1], unpack(args))
-    for j = 1, n do
-      taken[i + j - 1] = got[j] == 1
-      if got[j] ~= 1 then free = free + 1 end
-    end
-    i = i + n
+    for k = 1, #got do taken[want[pos + k - 1]] = got[k] == 1 end
   end
-  return taken, free
 end
 
-local function free_blocks(taken)
-  local blocks = {}
-  for r = 0, rows - 1 do
-    local c = 0
-    while c < cols do
-      if taken[r * cols + c] then
-        c = c + 1
-      else
-        local s = c
-        while c < cols and not taken[r * cols + c] do c = c + 1 end
-        blocks[#blocks + 1] = {r, r * cols + s, c - s}
-      end
+local function row_blocks(r, out)
+  local c = 0
+  while c < cols do
+    if taken[r * cols + c] then
+      c = c + 1
+    else
+      local s = c
+      while c < cols and not taken[r * cols + c] do c = c + 1 end
+      out[#out + 1] = {r, r * cols + s, c - s}
     end
   end
-  return blocks
+  return out
 end
 
 local function by_size_row_start(a, b)
@@ -48,29 +48,45 @@ local function by_size_row_start(a, b)
   return a[2] < b[2]
 end
 
-local function best_available(taken, free, quantity)
+local cursor = tonumber(redis.call('GET', KEYS[4]) or 0)
+local free = tonumber(redis.call('GET', KEYS[3]))
+if free == nil then
+  load(0, rows - 1)
+  free = 0
+  for i = 0, rows * cols - 1 do if not taken[i] then free = free + 1 end end
+  redis.call('SET', KEYS[3], free)
+end
+
+local function best_available(quantity)
   if quantity < 1 or free < quantity then return nil end
-  local blocks, out = free_blocks(taken), {}
-  for _, b in ipairs(blocks) do
-    if b[3] >= quantity then
-      for k = 0, quantity - 1 do out[#out + 1] = b[2] + k end
-      return out
+  for r = cursor, rows - 1 do  -- N adjacent seats in one row: lowest row, then leftmost
+    load(r, r)
+    for _, b in ipairs(row_blocks(r, {})) do
+      if b[3] >= quantity then
+        local out = {}
+        for k = 0, quantity - 1 do out[#out + 1] = b[2] + k end
+        return out
+      end
     end
   end
+  local blocks, out = {}, {}  -- else the largest free blocks combined
+  for r = cursor, rows - 1 do row_blocks(r, blocks) end
   table.sort(blocks, by_size_row_start)
   for _, b in ipairs(blocks) do
     for k = 0, math.min(b[3], quantity - #out) - 1 do out[#out + 1] = b[2] + k end
     if #out == quantity then break end
   end
+  if #out < quantity then return nil end
   table.sort(out)
   return out
 end
 
-local function manual(taken, csv, quantity)
+local function manual(csv, quantity)
   local out, seen = {}, {}
   for s in string.gmatch(csv, '[^,]+') do
     local i = tonumber(s)
-    if i == nil or i < 0 or i >= size or seen[i] then return nil, 'invalid seat selection' end
+    if i == nil or i < 0 or i >= rows * cols or seen[i] then return nil, 'invalid seat selection' end
+    load(math.floor(i / cols), math.floor(i / cols))
     if taken[i] then return nil, 'requested seats are not available' end
     seen[i] = true
     out[#out + 1] = i
@@ -80,8 +96,20 @@ local function manual(taken, csv, quantity)
   return out
 end
 
-local taken, free = read_bits()
-if redis.call('EXISTS', KEYS[3]) == 0 then redis.call('SET', KEYS[3], free) end
+local function hold(id, seats)
+  local args = {}
+  for _, i in ipairs(seats) do
+    taken[i] = true
+    args[#args + 1] = 'SET'; args[#args + 1] = 'u1'; args[#args + 1] = '#' .. i
+    args[#args + 1] = 1
+  end
+  redis.call('BITFIELD', KEYS[1], unpack(args))
+  local joined = table.concat(seats, ',')
+  redis.call('HSET', KEYS[2], id, joined)
+  free = free - #seats
+  return joined
+end
+
 local result, held = {}, 0
 for a = 3, #ARGV, 4 do
   local id, mode, quantity, csv = ARGV[a], ARGV[a + 1], tonumber(ARGV[a + 2]), ARGV[a + 3]
@@ -93,26 +121,29 @@ for a = 3, #ARGV, 4 do
   else
     local seats, reason
     if mode == 'manual' then
-      seats, reason = manual(taken, csv, quantity)
+      seats, reason = manual(csv, quantity)
     else
-      seats, reason = best_available(taken, free, quantity), 'not enough seats available'
+      seats, reason = best_available(quantity), 'not enough seats available'
     end
     if seats then
-      local args = {}
-      for _, i in ipairs(seats) do
-        taken[i] = true
-        args[#args + 1] = 'SET'; args[#args + 1] = 'u1'; args[#args + 1] = '#' .. i
-        args[#args + 1] = 1
-      end
-      redis.call('BITFIELD', KEYS[1], unpack(args))
-      local joined = table.concat(seats, ',')
-      redis.call('HSET', KEYS[2], id, joined)
-      free, held = free - #seats, held + #seats
-      result[#result + 1] = 'allocated'; result[#result + 1] = joined
+      held = held + #seats
+      result[#result + 1] = 'allocated'; result[#result + 1] = hold(id, seats)
     else
       result[#result + 1] = 'failed'; result[#result + 1] = reason
     end
   end
+end
+
+if held > 0 then  -- move the cursor past rows that are now full
+  local moved = cursor
+  while moved < rows do
+    load(moved, moved)
+    local full = true
+    for c = 0, cols - 1 do if not taken[moved * cols + c] then full = false; break end end
+    if not full then break end
+    moved = moved + 1
+  end
+  if moved ~= cursor then redis.call('SET', KEYS[4], moved) end
 end
 result[#result + 1] = held > 0 and redis.call('DECRBY', KEYS[3], held)
   or tonumber(redis.call('GET', KEYS[3]))

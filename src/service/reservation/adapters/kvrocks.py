@@ -18,6 +18,7 @@ from src.service.contract import (
     alloc_key,
     avail_key,
     booking_status_channel,
+    cursor_key,
     encode,
     event_state_channel,
     seats_key,
@@ -45,8 +46,8 @@ def _translated() -> Iterator[None]:
 
 
 def subsection_keys(tag: str) -> list[str]:
-    """KEYS of every seat-map script: seats bitfield, alloc hash, avail counter."""
-    return [seats_key(tag), alloc_key(tag), avail_key(tag)]
+    """KEYS of every seat-map script: seats bitfield, alloc hash, avail counter, row cursor."""
+    return [seats_key(tag), alloc_key(tag), avail_key(tag), cursor_key(tag)]
 
 
 def _text(value: bytes | str | int) -> str:

@@ -1,5 +1,5 @@
 -- Release the seats of bookings of ONE subsection; idempotent.
--- KEYS: seats bitfield, alloc hash, avail counter. ARGV: booking ids.
+-- KEYS: seats bitfield, alloc hash, avail counter, row cursor. ARGV: booking ids.
 -- Clears only the bits recorded for each booking, then leaves the tombstone '' so that a late
 -- or redelivered BookingCreated allocates nothing. Returns seats freed, then the avail counter.
 local freed = 0
@@ -16,6 +16,7 @@ for _, id in ipairs(ARGV) do
   end
   redis.call('HSET', KEYS[2], id, '')
 end
+if freed > 0 then redis.call('DEL', KEYS[4]) end  -- freed seats may sit before the cursor
 local avail = freed > 0 and redis.call('INCRBY', KEYS[3], freed)
   or tonumber(redis.call('GET', KEYS[3]) or 0)
 return {freed, avail}

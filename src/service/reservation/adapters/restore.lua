@@ -1,7 +1,7 @@
 -- Replace the seat state of ONE subsection with a snapshot rebuilt from PostgreSQL, atomically.
--- KEYS: seats bitfield, alloc hash, avail counter.
+-- KEYS: seats bitfield, alloc hash, avail counter, row cursor (reset: 0 is always safe).
 -- ARGV: available count, then pairs of booking id and its indexes ("i,j,k", or '' = released).
-redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4])
 redis.call('SET', KEYS[3], ARGV[1])
 for a = 2, #ARGV, 2 do
   local args = {}

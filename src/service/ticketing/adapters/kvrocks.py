@@ -18,6 +18,7 @@ from src.service.contract import (
     alloc_key,
     avail_key,
     booking_status_channel,
+    cursor_key,
     encode,
     event_state_channel,
     seats_key,
@@ -52,7 +53,7 @@ class RedisSeatInventory:
         try:
             async with self._client.pipeline(transaction=False) as pipe:
                 for tag in _tags(event):
-                    pipe.delete(seats_key(tag), alloc_key(tag))
+                    pipe.delete(seats_key(tag), alloc_key(tag), cursor_key(tag))
                     pipe.set(avail_key(tag), seats)
                 await pipe.execute()
         except REDIS_DOWN as e:
@@ -62,7 +63,7 @@ class RedisSeatInventory:
         try:
             async with self._client.pipeline(transaction=False) as pipe:
                 for tag in _tags(event):
-                    pipe.delete(seats_key(tag), alloc_key(tag), avail_key(tag))
+                    pipe.delete(seats_key(tag), alloc_key(tag), avail_key(tag), cursor_key(tag))
                 await pipe.execute()
         except REDIS_DOWN as e:
             raise Unavailable("seat store unavailable") from e

@@ -2,26 +2,50 @@
 
 from uuid import UUID
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request, Response
+from pydantic import ValidationError
 
 from src.service.ticketing.application.bookings import BookingRequest
 from src.service.ticketing.domain.booking import BookingStatus, SeatSelectionMode
+from src.service.ticketing.domain.errors import InvalidRequest
 from src.service.ticketing.entrypoints.deps import Caller, Service
-from src.service.ticketing.entrypoints.schemas import BookingCreate, BookingDetail, BookingOut
+from src.service.ticketing.entrypoints.schemas import (
+    BookingCreate,
+    BookingDetail,
+    BookingOut,
+    describe_errors,
+)
 
 router = APIRouter(prefix="/api/booking", tags=["booking"])
 
 
-@router.post("", status_code=202)
-async def create_booking(body: BookingCreate, caller: Caller, service: Service) -> BookingOut:
+_BOOKING_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": BookingCreate.model_json_schema()}},
+    }
+}
+
+
+@router.post("", status_code=202, response_model=BookingOut, openapi_extra=_BOOKING_BODY)
+async def create_booking(request: Request, caller: Caller, service: Service) -> Response:
     """Accept a booking: stored as `processing` and handed to the reservation service; watch
-    the outcome on `/api/booking/event/{event_id}/sse`."""
-    request = BookingRequest(
+    the outcome on `/api/booking/event/{event_id}/sse`.
+
+    The flash-sale hot path: the body is validated and the answer serialised by pydantic-core
+    directly, skipping FastAPI's generic body and response handling (same schema, same
+    400 messages)."""
+    try:
+        body = BookingCreate.model_validate_json(await request.body())
+    except ValidationError as e:
+        raise InvalidRequest(describe_errors(e.errors())) from e
+    booking = await service.bookings.create(caller, BookingRequest(
         event_id=body.event_id, section=body.section, subsection=body.subsection,
         quantity=body.quantity, seat_selection_mode=SeatSelectionMode(body.seat_selection_mode),
         seat_positions=body.seat_positions,
-    )
-    return BookingOut.of(await service.bookings.create(caller, request))
+    ))
+    return Response(BookingOut.of(booking).model_dump_json(), status_code=202,
+                    media_type="application/json")
 
 
 @router.get("/my_booking")

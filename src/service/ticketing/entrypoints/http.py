@@ -23,6 +23,7 @@ from src.service.ticketing.domain.errors import (
     NotFound,
 )
 from src.service.ticketing.entrypoints import api_bookings, api_events, api_users, sse
+from src.service.ticketing.entrypoints.schemas import describe_errors
 
 log = logging.getLogger(__name__)
 
@@ -37,14 +38,6 @@ ERROR_STATUS: dict[type[Exception], int] = {
 }
 
 
-def _validation_message(exc: RequestValidationError) -> str:
-    parts = []
-    for error in exc.errors():
-        where = ".".join(str(p) for p in error.get("loc", ()) if p != "body")
-        parts.append(f"{where}: {error.get('msg')}" if where else str(error.get("msg")))
-    return "; ".join(parts) or "Invalid request"
-
-
 def _install_error_handlers(app: FastAPI) -> None:
     async def domain_error(_: Request, exc: Exception) -> JSONResponse:
         status = next(code for kind, code in ERROR_STATUS.items() if isinstance(exc, kind))
@@ -54,7 +47,7 @@ def _install_error_handlers(app: FastAPI) -> None:
         return JSONResponse({"detail": str(exc)}, status)
 
     async def invalid_body(_: Request, exc: RequestValidationError) -> JSONResponse:
-        return JSONResponse({"detail": _validation_message(exc)}, 400)
+        return JSONResponse({"detail": describe_errors(exc.errors())}, 400)
 
     for kind in ERROR_STATUS:
         app.add_exception_handler(kind, domain_error)

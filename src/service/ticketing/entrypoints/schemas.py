@@ -1,7 +1,8 @@
 """Request and response bodies of the HTTP API (booking PRD §6.1, DESIGN.md §4)."""
 
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, Field
@@ -9,6 +10,15 @@ from pydantic import BaseModel, Field
 from src.service.ticketing.domain.booking import Booking
 from src.service.ticketing.domain.event import Event
 from src.service.ticketing.domain.user import User
+
+
+def describe_errors(errors: Sequence[Any]) -> str:
+    """pydantic/FastAPI validation errors as one readable line: `field: problem; …`."""
+    parts = []
+    for error in errors:
+        where = ".".join(str(p) for p in error.get("loc", ()) if p != "body")
+        parts.append(f"{where}: {error.get('msg')}" if where else str(error.get("msg")))
+    return "; ".join(parts) or "Invalid request"
 
 
 class UserCreate(BaseModel):
