@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import json
 from urllib.parse import urlsplit
 
 import aiohttp
 
-TRANSPORT_ERRORS = (aiohttp.ClientError, asyncio.TimeoutError, OSError)
+from deploy.loadtest.wire import JsonPoster
+
+TRANSPORT_ERRORS = (aiohttp.ClientError, asyncio.TimeoutError, OSError, EOFError)
 
 
 class NotLoopback(ValueError):
@@ -33,9 +36,11 @@ class ApiError(RuntimeError):
 
 
 class Api:
-    """One pooled session; tokens go in `Authorization: Bearer`, cookies are ignored."""
+    """One pooled session; tokens go in `Authorization: Bearer`, cookies are ignored. Bookings
+    go through the lean `JsonPoster`."""
 
     def __init__(self, base_url: str, connections: int, timeout_s: float):
+        self._poster = JsonPoster(check_loopback(base_url), timeout_s)
         self._session = aiohttp.ClientSession(
             base_url=check_loopback(base_url).rstrip("/") + "/",
             connector=aiohttp.TCPConnector(limit=connections, limit_per_host=connections),
@@ -44,6 +49,7 @@ class Api:
         )
 
     async def close(self) -> None:
+        await self._poster.close()
         await self._session.close()
 
     async def _call(self, method: str, path: str, token: str | None, body=None) -> tuple:
@@ -90,8 +96,13 @@ class Api:
         self, token: str, event_id: int, section: str, subsection: int, quantity: int
     ) -> tuple[int, dict | None]:
         """POST /api/booking, best available; returns (status, body). Transport errors raise."""
-        body = {
-            "event_id": event_id, "section": section, "subsection": subsection,
-            "quantity": quantity, "seat_selection_mode": "best_available", "seat_positions": [],
-        }
-        return await self._call("POST", "api/booking", token, body)
+        body = (
+            b'{"event_id":%d,"section":"%s","subsection":%d,"quantity":%d,'
+            b'"seat_selection_mode":"best_available","seat_positions":[]}'
+            % (event_id, section.encode(), subsection, quantity)
+        )
+        status, payload = await self._poster.post("/api/booking", token, body)
+        try:
+            return status, json.loads(payload)
+        except ValueError:
+            return status, None

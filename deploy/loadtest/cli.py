@@ -58,7 +58,7 @@ def parser() -> argparse.ArgumentParser:
     _load(spike, "1", 200)
     spike.add_argument("--sections", type=int, default=10)
     spike.add_argument("--subsections", type=int, default=2, help="per section")
-    spike.add_argument("--concurrency", type=int, default=64, help="requests in flight")
+    spike.add_argument("--concurrency", type=int, default=256, help="requests in flight")
     spike.add_argument("--max-seconds", type=float, default=300.0, help="spike deadline")
     spike.add_argument("--max-requests", type=int, default=None,
                        help="request budget (default 20 × seats)")

@@ -34,6 +34,6 @@ class KafkaSettings(BaseSettings):
 
     bootstrap_servers: str = "127.0.0.1:19092"
     partitions: int = 8
-    linger_ms: int = 2
+    linger_ms: int = 5
     send_timeout_s: float = 5.0
     stop_timeout_s: float = 5.0

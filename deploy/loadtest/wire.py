@@ -1,0 +1,67 @@
+"""A lean HTTP/1.1 keep-alive client for the one request the load tool sends by the thousand.
+
+The load tool shares the machine's two cores with everything it measures, so its own cost per
+request matters: writing the request bytes and reading `Content-Length` by hand costs a
+fraction of a general-purpose client. Set-up calls keep using aiohttp (`api.py`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from urllib.parse import urlsplit
+
+
+class WireError(OSError):
+    """The server's answer could not be read as HTTP/1.1."""
+
+
+class JsonPoster:
+    """POSTs JSON bodies over a pool of reusable connections to one loopback host."""
+
+    def __init__(self, base_url: str, timeout_s: float) -> None:
+        parts = urlsplit(base_url)
+        self._host, self._port = parts.hostname or "127.0.0.1", parts.port or 80
+        self._timeout_s = timeout_s
+        self._idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
+
+    async def post(self, path: str, token: str, body: bytes) -> tuple[int, bytes]:
+        """(status, response body); raises `OSError`/`TimeoutError`/`EOFError` on transport
+        trouble (the connection is then dropped)."""
+        conn = self._idle.pop() if self._idle else await asyncio.open_connection(
+            self._host, self._port)
+        reader, writer = conn
+        try:
+            writer.write(
+                b"POST %s HTTP/1.1\r\nHost: %s\r\nAuthorization: Bearer %s\r\n"
+                b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n%s"
+                % (path.encode(), self._host.encode(), token.encode(), len(body), body)
+            )
+            async with asyncio.timeout(self._timeout_s):
+                status, length, keep = _head(await reader.readuntil(b"\r\n\r\n"))
+                payload = await reader.readexactly(length)
+        except BaseException:
+            writer.close()
+            raise
+        if keep:
+            self._idle.append(conn)
+        else:
+            writer.close()
+        return status, payload
+
+    async def close(self) -> None:
+        """Close every idle connection."""
+        for _, writer in self._idle:
+            writer.close()
+        self._idle.clear()
+
+
+def _head(head: bytes) -> tuple[int, int, bool]:
+    """(status, content length, keep-alive) of a response head."""
+    if not head.startswith(b"HTTP/1.1 "):
+        raise WireError(f"not an HTTP/1.1 response: {head[:40]!r}")
+    lower = head.lower()
+    at = lower.find(b"\r\ncontent-length:")
+    if at < 0:
+        raise WireError("response without content-length")
+    end = lower.index(b"\r\n", at + 2)
+    return int(head[9:12]), int(lower[at + 17:end]), b"\r\nconnection: close" not in lower
