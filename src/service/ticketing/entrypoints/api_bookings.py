@@ -3,17 +3,14 @@
 from uuid import UUID
 
 from fastapi import APIRouter, Request, Response
-from pydantic import ValidationError
 
-from src.service.ticketing.application.bookings import BookingRequest
-from src.service.ticketing.domain.booking import BookingStatus, SeatSelectionMode
-from src.service.ticketing.domain.errors import InvalidRequest
+from src.service.ticketing.domain.booking import BookingStatus
 from src.service.ticketing.entrypoints.deps import Caller, Service
+from src.service.ticketing.entrypoints.fast_path import accept_booking
 from src.service.ticketing.entrypoints.schemas import (
     BookingCreate,
     BookingDetail,
     BookingOut,
-    describe_errors,
 )
 
 router = APIRouter(prefix="/api/booking", tags=["booking"])
@@ -28,24 +25,15 @@ _BOOKING_BODY = {
 
 
 @router.post("", status_code=202, response_model=BookingOut, openapi_extra=_BOOKING_BODY)
-async def create_booking(request: Request, caller: Caller, service: Service) -> Response:
+async def create_booking(request: Request, service: Service) -> Response:
     """Accept a booking: stored as `processing` and handed to the reservation service; watch
-    the outcome on `/api/booking/event/{event_id}/sse`.
-
-    The flash-sale hot path: the body is validated and the answer serialised by pydantic-core
-    directly, skipping FastAPI's generic body and response handling (same schema, same
-    400 messages)."""
-    try:
-        body = BookingCreate.model_validate_json(await request.body())
-    except ValidationError as e:
-        raise InvalidRequest(describe_errors(e.errors())) from e
-    booking = await service.bookings.create(caller, BookingRequest(
-        event_id=body.event_id, section=body.section, subsection=body.subsection,
-        quantity=body.quantity, seat_selection_mode=SeatSelectionMode(body.seat_selection_mode),
-        seat_positions=body.seat_positions,
-    ))
-    return Response(BookingOut.of(booking).model_dump_json(), status_code=202,
-                    media_type="application/json")
+    the outcome on `/api/booking/event/{event_id}/sse`. Served by `fast_path.BookingFastPath`
+    in the running app; this route documents it and shares its implementation."""
+    status, body = await accept_booking(
+        service, request.cookies.get(service.settings.cookie_name),
+        request.headers.get("authorization", ""), await request.body(),
+    )
+    return Response(body, status_code=status, media_type="application/json")
 
 
 @router.get("/my_booking")

@@ -14,37 +14,18 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from src.platform.logging import configure as configure_logging
-from src.service.ticketing.application.ports import PublishFailed, Unavailable
 from src.service.ticketing.bootstrap import Ticketing, running
-from src.service.ticketing.domain.errors import (
-    Forbidden,
-    InvalidRequest,
-    NotAuthenticated,
-    NotFound,
-)
 from src.service.ticketing.entrypoints import api_bookings, api_events, api_users, sse
+from src.service.ticketing.entrypoints.errors import ERROR_STATUS, error_response
+from src.service.ticketing.entrypoints.fast_path import BookingFastPath
 from src.service.ticketing.entrypoints.schemas import describe_errors
 
 log = logging.getLogger(__name__)
 
-# Exception type → HTTP status: the one place where errors get codes (STYLE.md §7).
-ERROR_STATUS: dict[type[Exception], int] = {
-    InvalidRequest: 400,
-    NotAuthenticated: 401,
-    Forbidden: 403,
-    NotFound: 404,
-    Unavailable: 503,
-    PublishFailed: 503,
-}
-
-
 def _install_error_handlers(app: FastAPI) -> None:
     async def domain_error(_: Request, exc: Exception) -> JSONResponse:
-        status = next(code for kind, code in ERROR_STATUS.items() if isinstance(exc, kind))
-        if status >= 500:
-            log.warning("request_failed status=%d error=%r", status, exc)
-            return JSONResponse({"detail": "Service temporarily unavailable"}, status)
-        return JSONResponse({"detail": str(exc)}, status)
+        status, body = error_response(exc)
+        return JSONResponse(body, status)
 
     async def invalid_body(_: Request, exc: RequestValidationError) -> JSONResponse:
         return JSONResponse({"detail": describe_errors(exc.errors())}, 400)
@@ -70,7 +51,6 @@ def create_app(service: Ticketing | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if service is not None:
-            app.state.ticketing = service
             yield
             return
         configure_logging()
@@ -84,6 +64,9 @@ def create_app(service: Ticketing | None = None) -> FastAPI:
 
     app = FastAPI(title="Seat ticketing", version="0.1.0", lifespan=lifespan)
     _install_error_handlers(app)
+    app.add_middleware(BookingFastPath)
+    if service is not None:
+        app.state.ticketing = service
     for module in (api_users, api_events, api_bookings, sse):
         app.include_router(module.router)
 
