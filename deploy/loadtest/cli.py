@@ -1,4 +1,4 @@
-"""Command line of the load tool: `sellout`, `sustained` and `verify`."""
+"""Command line of the load tool: `sellout`, `sustained`, `drain` and `verify`."""
 
 from __future__ import annotations
 
@@ -49,8 +49,24 @@ def _load(p: argparse.ArgumentParser, quantity: str, buyers: int) -> None:
     p.add_argument("--reports", default="reports", help="directory of JSON and PNG reports")
 
 
+def _drain(p: argparse.ArgumentParser) -> None:
+    env = os.environ
+    _load(p, "1", 200)
+    p.set_defaults(cols=50)
+    p.add_argument("--bookings", type=int, default=50_000, help="bookings in the backlog")
+    p.add_argument("--sections", type=int, default=None,
+                   help="sections (default: enough seats for every booking of the backlog)")
+    p.add_argument("--subsections", type=int, default=2, help="per section")
+    p.add_argument("--concurrency", type=int, default=256, help="requests in flight")
+    p.add_argument("--max-seconds", type=float, default=600.0, help="deadline of the build")
+    p.add_argument("--pids", default=env.get("RESERVATION_PIDS"),
+                   help="pids of the reservation consumers to pause (default $RESERVATION_PIDS)")
+    p.add_argument("--kafka-url", default=env.get("KAFKA_BOOTSTRAP_SERVERS"),
+                   help="Kafka, read for the backlog (default $KAFKA_BOOTSTRAP_SERVERS)")
+
+
 def parser() -> argparse.ArgumentParser:
-    """The argument parser with its three sub-commands."""
+    """The argument parser with its four sub-commands."""
     ap = argparse.ArgumentParser(prog="python -m deploy.loadtest",
                                  description="Load tool of the seat-ticketing backend.")
     sub = ap.add_subparsers(dest="mode", required=True)
@@ -70,6 +86,8 @@ def parser() -> argparse.ArgumentParser:
                         help="sections of 10 subsections (default: enough for the demand)")
     steady.add_argument("--max-inflight", type=int, default=2000,
                         help="requests in flight before arrivals are dropped")
+    _drain(sub.add_parser("drain", help="pause the consumers, build a backlog through the API, "
+                          "time how fast the consumers work it off"))
     check = sub.add_parser("verify", help="run the checks on an existing event")
     _common(check)
     check.add_argument("--event-id", type=int, required=True)

@@ -6,51 +6,29 @@ Exit status 0 only if every check holds; 1 if one fails; 2 on a set-up problem.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import random
 import sys
 import time
-from collections.abc import AsyncIterator
 from pathlib import Path
 
-import asyncpg
-from redis.asyncio import Redis
+from aiokafka.errors import KafkaError
 
 from deploy.loadtest import output
 from deploy.loadtest.api import Api, ApiError, NotLoopback
 from deploy.loadtest.cli import parser
+from deploy.loadtest.drain import drain
 from deploy.loadtest.fixtures import prepare
 from deploy.loadtest.progress import note
 from deploy.loadtest.recorder import Recorder
 from deploy.loadtest.report import build_report, format_table
 from deploy.loadtest.sabotage import KINDS, sabotage
+from deploy.loadtest.session import SetupError, stores, wait_healthy
 from deploy.loadtest.settle import settled_facts, wait_settled
 from deploy.loadtest.spike import SpikeLimits, sellout
 from deploy.loadtest.sustained import Arrivals, sections_needed, sustained
 from deploy.loadtest.targets import Pool, layout, seats_of, subsections_of
 from deploy.loadtest.verify import ticket_facts, verify_event
-from src.platform.db import asyncpg_dsn
-
-HEALTH_WAIT_S = 30
-
-
-class SetupError(RuntimeError):
-    """The run cannot start (no API, no database URL, bad option)."""
-
-
-@contextlib.asynccontextmanager
-async def stores(args) -> AsyncIterator[tuple[asyncpg.Connection, Redis]]:
-    """One PostgreSQL connection and one Kvrocks client, for settling and checks."""
-    if not args.database_url or not args.kvrocks_url:
-        raise SetupError("DATABASE_URL and KVROCKS_URL are needed (source .local/bench/env)")
-    conn = await asyncpg.connect(asyncpg_dsn(args.database_url))
-    redis = Redis.from_url(args.kvrocks_url, protocol=2)
-    try:
-        yield conn, redis
-    finally:
-        await redis.aclose()
-        await conn.close()
 
 
 def seating(args) -> dict:
@@ -70,14 +48,6 @@ async def drive(args, api: Api, stage, pool: Pool, rng: random.Random) -> Record
         return await sellout(api, stage, pool, limits, rng)
     arrivals = Arrivals(args.rate, args.duration, args.max_inflight, drain_s=args.timeout)
     return await sustained(api, stage, pool, arrivals, rng)
-
-
-async def wait_healthy(api: Api) -> None:
-    for _ in range(HEALTH_WAIT_S * 2):
-        if await api.health():
-            return
-        await asyncio.sleep(0.5)
-    raise SetupError("the ticketing API does not answer /health")
 
 
 async def load(args) -> int:
@@ -153,13 +123,16 @@ def _run(coroutine) -> int:
     return uvloop.run(coroutine)
 
 
+RUNS = {"verify": verify_only, "drain": drain}
+
+
 def main(argv: list[str] | None = None) -> None:
     """Parse arguments and run; exits with the run's status."""
     args = parser().parse_args(argv)
     if args.sabotage and args.sabotage not in KINDS:
         sys.exit(f"unknown sabotage {args.sabotage!r}: one of {', '.join(KINDS)}")
     try:
-        sys.exit(_run(verify_only(args) if args.mode == "verify" else load(args)))
-    except (SetupError, ApiError, NotLoopback, OSError) as e:
+        sys.exit(_run(RUNS.get(args.mode, load)(args)))
+    except (SetupError, ApiError, NotLoopback, OSError, KafkaError) as e:
         print(f"loadtest: {e}", file=sys.stderr)
         sys.exit(2)

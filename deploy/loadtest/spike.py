@@ -27,7 +27,8 @@ class SpikeLimits:
 
 
 async def sellout(
-    api: Api, stage: Stage, pool: Pool, limits: SpikeLimits, rng: random.Random
+    api: Api, stage: Stage, pool: Pool, limits: SpikeLimits, rng: random.Random,
+    label: str = "sellout",
 ) -> Recorder:
     """Run the spike; returns what the client saw. Stops by itself (sold out or bounds)."""
     rec = Recorder()
@@ -50,6 +51,6 @@ async def sellout(
 
     total = pool.open_count
     rec.start()
-    async with progress(status_line("sellout", rec, pool, total)):
+    async with progress(status_line(label, rec, pool, total)):
         await asyncio.gather(*(worker(w) for w in range(limits.concurrency)))
     return rec

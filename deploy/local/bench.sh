@@ -6,10 +6,14 @@
 #   bash deploy/local/bench.sh                         # sellout, 10,000 seats, quantity 1
 #   bash deploy/local/bench.sh sellout --quantity 1-4
 #   bash deploy/local/bench.sh sustained --rate 500 --duration 30
+#   bash deploy/local/bench.sh drain                   # 50,000-booking backlog, consumers paused
 #   TICKETING_WORKERS=2 RESERVATION_CONSUMERS=1 BENCH_PYSPY=1 bash deploy/local/bench.sh
 #
 # BENCH_PYSPY=1 records 15 s flame graphs (py-spy, if in .venv) of one API worker and one
 # consumer into reports/, starting BENCH_PYSPY_DELAY (default 10) seconds after the load tool.
+# The load tool gets RESERVATION_PIDS (the consumers started here): `drain` pauses them with
+# SIGSTOP while it builds the backlog, so for `drain` the outbox relay waits an hour before
+# re-sending a `processing` booking (TICKETING_OUTBOX_REPUBLISH_AFTER_S=3600).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -18,10 +22,17 @@ export TICKETING_WORKERS=${TICKETING_WORKERS:-2}
 export RESERVATION_CONSUMERS=${RESERVATION_CONSUMERS:-1}
 LOGS=.local/bench/logs
 pids=()
+consumer_pids=()
+[ $# -gt 0 ] || set -- sellout
+if [ "$1" = drain ]; then
+  export TICKETING_OUTBOX_REPUBLISH_AFTER_S=${TICKETING_OUTBOX_REPUBLISH_AFTER_S:-3600}
+fi
 
 stop_all() {
   trap - EXIT INT TERM
   echo "[bench] stopping…"
+  # a consumer left stopped (SIGSTOP) would never act on the SIGTERM below
+  [ ${#consumer_pids[@]} -gt 0 ] && kill -CONT "${consumer_pids[@]}" 2>/dev/null || true
   [ ${#pids[@]} -gt 0 ] && kill "${pids[@]}" 2>/dev/null || true
   wait 2>/dev/null || true
   python3 deploy/local/infra.py down --profile bench
@@ -38,7 +49,6 @@ mkdir -p "$LOGS" reports
   --log-level warning >"$LOGS/ticketing.log" 2>&1 &
 api_pid=$!
 pids+=("$api_pid")
-consumer_pids=()
 for i in $(seq "$RESERVATION_CONSUMERS"); do
   .venv/bin/python -m src.service.reservation.entrypoints.consumer >"$LOGS/reservation-$i.log" 2>&1 &
   pids+=($!)
@@ -68,11 +78,14 @@ if [ "${BENCH_PYSPY:-0}" = 1 ] && [ -x .venv/bin/py-spy ]; then
   pids+=($!)
 fi
 
-[ $# -gt 0 ] || set -- sellout
 rc=0
-BASE_URL="http://127.0.0.1:$PORT" .venv/bin/python -m deploy.loadtest "$@" || rc=$?
-# GroupCoordinatorNotAvailable is the fresh broker's start-up transient, not a finding.
-errors=$(grep -hE "Traceback| ERROR " "$LOGS"/*.log | grep -v GroupCoordinatorNotAvailable || true)
+BASE_URL="http://127.0.0.1:$PORT" RESERVATION_PIDS="${consumer_pids[*]}" \
+  .venv/bin/python -m deploy.loadtest "$@" || rc=$?
+# GroupCoordinatorNotAvailable is the fresh broker's start-up transient, not a finding; after
+# `drain`, so is the consumer's expired session (it was stopped longer than its 10 s timeout).
+expected=GroupCoordinatorNotAvailable
+[ "$1" = drain ] && expected="$expected|Heartbeat session expired"
+errors=$(grep -hE "Traceback| ERROR " "$LOGS"/*.log | grep -vE "$expected" || true)
 if [ -n "$errors" ]; then
   echo "[bench] note: errors in the service logs ($LOGS/):"
   head -5 <<<"$errors"
