@@ -10,7 +10,6 @@ from uuid import UUID
 from src.service.contract import (
     BookingCancelled,
     BookingCreated,
-    BookingStatusUpdate,
     SubsectionConfig,
     SubsectionState,
 )
@@ -177,11 +176,11 @@ class RecordingPublisher:
     """Keeps everything it was asked to publish."""
 
     def __init__(self) -> None:
-        self.bookings: list[BookingStatusUpdate] = []
+        self.bookings: list[BookingState] = []
         self.subsections: list[SubsectionState] = []
 
     async def publish(
-        self, bookings: Sequence[BookingStatusUpdate], subsections: Sequence[SubsectionState]
+        self, bookings: Sequence[BookingState], subsections: Sequence[SubsectionState]
     ) -> None:
         self.bookings.extend(bookings)
         self.subsections.extend(subsections)

@@ -65,7 +65,8 @@ echo "[bench] ticketing on :$PORT ($TICKETING_WORKERS workers), $RESERVATION_CON
 flame() {  # flame <pid> <name>: one 15 s py-spy recording, in the background
   local fmt=${BENCH_PYSPY_FORMAT:-flamegraph} ext=svg
   [ "$fmt" = raw ] && ext=txt
-  .venv/bin/py-spy record --pid "$1" --duration 15 --rate 100 --nonblocking --format "$fmt" \
+  .venv/bin/py-spy record --pid "$1" --duration 15 --rate "${BENCH_PYSPY_RATE:-100}" --nonblocking \
+    --format "$fmt" \
     -o "reports/flame-$2-$(date +%Y%m%d-%H%M%S).$ext" >"$LOGS/py-spy-$2.log" 2>&1 &
   pids+=($!)
 }

@@ -6,6 +6,8 @@ so it lands on one partition and is handled in order (DESIGN.md §3.4). Kvrocks 
 subsection share that tag in braces so a script's keys hash to one cluster slot (DESIGN.md §6).
 """
 
+import json
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Annotated, Literal
 from uuid import UUID
@@ -69,9 +71,20 @@ BookingCommand = Annotated[BookingCreated | BookingCancelled, Field(discriminato
 _command_adapter: TypeAdapter[BookingCreated | BookingCancelled] = TypeAdapter(BookingCommand)
 
 
+_commands_adapter: TypeAdapter[list[BookingCreated | BookingCancelled]] = TypeAdapter(
+    list[BookingCommand]
+)
+
+
 def decode_command(raw: bytes) -> BookingCreated | BookingCancelled:
     """Parse a Kafka message value; raises `pydantic.ValidationError` on a malformed one."""
     return _command_adapter.validate_json(raw)
+
+
+def decode_commands(raws: list[bytes]) -> list[BookingCreated | BookingCancelled]:
+    """Parse many message values in one call into pydantic-core (a batch costs far less than
+    its messages one by one); raises `pydantic.ValidationError` if any one is malformed."""
+    return _commands_adapter.validate_json(b"[" + b",".join(raws) + b"]")
 
 
 def encode(message: BaseModel) -> bytes:
@@ -89,6 +102,19 @@ class BookingStatusUpdate(_Message):
     seat_positions: list[str] = []
     total_price: int = 0
     reason: str | None = None
+
+
+def status_update_json(
+    booking_id: UUID, buyer_id: int, event_id: int, status: str,
+    seat_positions: Sequence[str], total_price: int, reason: str | None,
+) -> bytes:
+    """`BookingStatusUpdate` as JSON bytes, written directly for the consumer's hot loop (a
+    batch publishes thousands); `test_contract.py` checks it parses back into the model."""
+    return json.dumps({
+        "booking_id": str(booking_id), "buyer_id": buyer_id, "event_id": event_id,
+        "status": status, "seat_positions": list(seat_positions), "total_price": total_price,
+        "reason": reason,
+    }, separators=(",", ":")).encode()
 
 
 class SubsectionState(_Message):

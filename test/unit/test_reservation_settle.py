@@ -67,7 +67,7 @@ async def test_redelivery_allocates_nothing_new_and_still_publishes(app, seat_ma
     assert seat_map.held(TAG) == [0, 1]
     assert ledger.bookings[command.booking_id].seat_positions == ("1-1", "1-2")
     assert publisher.statuses() == [(command.booking_id, "pending_payment")] * 2
-    assert publisher.bookings[1].seat_positions == ["1-1", "1-2"]
+    assert publisher.bookings[1].seat_positions == ("1-1", "1-2")
 
 
 async def test_a_booking_cancelled_meanwhile_has_its_seats_released_at_once(
@@ -125,7 +125,7 @@ async def test_not_enough_seats_fails_the_booking_with_a_reason(app, seat_map, l
 
     assert (report.allocated, report.failed) == (1, 1)
     assert ledger.bookings[late.booking_id].status == "failed"
-    assert publisher.bookings[1].reason == "not enough seats available"
+    assert publisher.bookings[1].failure_reason == "not enough seats available"
 
 
 async def test_a_failed_booking_redelivered_later_does_not_keep_seats(app, seat_map, ledger):

@@ -13,7 +13,6 @@ from redis.asyncio import Redis
 from redis.exceptions import ConnectionError, TimeoutError
 
 from src.service.contract import (
-    BookingStatusUpdate,
     SubsectionState,
     alloc_key,
     avail_key,
@@ -22,8 +21,10 @@ from src.service.contract import (
     encode,
     event_state_channel,
     seats_key,
+    status_update_json,
 )
 from src.service.reservation.application.ports import (
+    BookingState,
     GroupAllocation,
     Snapshot,
     Subsection,
@@ -108,14 +109,17 @@ class RedisStatusPublisher:
         self._client = client
 
     async def publish(
-        self, bookings: Sequence[BookingStatusUpdate], subsections: Sequence[SubsectionState]
+        self, bookings: Sequence[BookingState], subsections: Sequence[SubsectionState]
     ) -> None:
         """Publish everything in one pipelined round trip."""
         if not bookings and not subsections:
             return
         pipe = self._client.pipeline(transaction=False)
-        for update in bookings:
-            pipe.publish(booking_status_channel(update.buyer_id, update.event_id), encode(update))
+        for b in bookings:
+            payload = status_update_json(b.booking_id, b.buyer_id, b.event_id, b.status,
+                                         b.seat_positions, b.total_price, b.failure_reason)
+            pipe.execute_command("PUBLISH", booking_status_channel(b.buyer_id, b.event_id),
+                                 payload)
         for state in subsections:
             pipe.publish(event_state_channel(state.event_id), encode(state))
         with _translated():

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 from uuid import UUID
 
-from src.service.contract import BookingStatusUpdate, SubsectionState, subsection_tag
+from src.service.contract import SubsectionState, subsection_tag
 from src.service.reservation.domain.allocation import Allocation, SeatRequest
 
 
@@ -131,9 +131,10 @@ class StatusPublisher(Protocol):
     """Pub/sub towards the ticketing service's SSE streams."""
 
     async def publish(
-        self, bookings: Sequence[BookingStatusUpdate], subsections: Sequence[SubsectionState]
+        self, bookings: Sequence[BookingState], subsections: Sequence[SubsectionState]
     ) -> None:
-        """Publish booking status updates and subsection counts, in one round trip."""
+        """Publish each booking's status (a `BookingStatusUpdate`) and the subsections' counts,
+        in one round trip."""
         ...
 
 

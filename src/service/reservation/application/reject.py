@@ -2,7 +2,6 @@
 
 from src.service.contract import BookingCreated, subsection_tag
 from src.service.reservation.application.ports import BookingLedger, SeatMap, StatusPublisher
-from src.service.reservation.application.reserve import status_update
 
 
 class RejectBooking:
@@ -17,4 +16,4 @@ class RejectBooking:
         await self._seat_map.release(tag, [command.booking_id])
         state = await self._ledger.fail(command.booking_id, reason)
         if state is not None:
-            await self._publisher.publish([status_update(state)], [])
+            await self._publisher.publish([state], [])

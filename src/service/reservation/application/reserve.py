@@ -17,7 +17,6 @@ from uuid import UUID
 from src.service.contract import (
     BookingCancelled,
     BookingCreated,
-    BookingStatusUpdate,
     seat_index,
     seat_position,
     subsection_tag,
@@ -60,7 +59,7 @@ class SettleBatch:
         stray = [c for c, a in outcomes.values() if not backed(a, found.get(c.booking_id))]
         await release_all(self._seat_map, stray)
         states = [result.bookings[i] for i in outcomes if i in result.bookings]
-        await self._publisher.publish([status_update(s) for s in states], result.subsections)
+        await self._publisher.publish(states, result.subsections)
         changed = [s for s in states if s.changed]
         return BatchReport(
             size=len(commands),
@@ -151,15 +150,3 @@ async def release_all(seat_map: SeatMap, commands: Sequence[Command]) -> None:
     for tag, run in runs(commands):
         await seat_map.release(tag, [c.booking_id for c in run])
 
-
-def status_update(state: BookingState) -> BookingStatusUpdate:
-    """The pub/sub payload telling the buyer where their booking stands."""
-    return BookingStatusUpdate(
-        booking_id=state.booking_id,
-        buyer_id=state.buyer_id,
-        event_id=state.event_id,
-        status=state.status,
-        seat_positions=list(state.seat_positions),
-        total_price=state.total_price,
-        reason=state.failure_reason,
-    )

@@ -15,13 +15,14 @@ import signal
 import time
 from collections.abc import Sequence
 
+import uvloop
 from aiokafka import AIOKafkaConsumer, ConsumerRecord
 from aiokafka.errors import KafkaError
 from pydantic import ValidationError
 
 from src.platform.kafka import create_consumer, ensure_topics, stop_quietly
 from src.platform.logging import configure
-from src.service.contract import BookingCreated, decode_command
+from src.service.contract import BookingCreated, decode_command, decode_commands
 from src.service.reservation.application.ports import DeadLetter, Unavailable
 from src.service.reservation.application.reserve import Command
 from src.service.reservation.bootstrap import Reservation, open_reservation
@@ -91,7 +92,13 @@ async def settle_until_done(
 
 
 def decode(records: Sequence[ConsumerRecord]) -> tuple[list[Decoded], list[tuple]]:
-    """Split records into decoded commands and (record, reason) of undecodable ones."""
+    """Split records into decoded commands and (record, reason) of undecodable ones: the whole
+    batch in one go, or message by message when it holds a malformed one."""
+    try:
+        commands = decode_commands([r.value or b"null" for r in records])
+        return list(zip(records, commands, strict=True)), []
+    except ValidationError:
+        pass
     decoded, poison = [], []
     for record in records:
         try:
@@ -179,7 +186,7 @@ def main() -> None:
     """Read settings, configure logging and run until SIGTERM/SIGINT."""
     settings = load_settings()
     configure(settings.consumer.log_level)
-    asyncio.run(_run(settings))
+    uvloop.run(_run(settings))
 
 
 if __name__ == "__main__":
