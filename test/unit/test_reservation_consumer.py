@@ -7,7 +7,7 @@ from aiokafka import ConsumerRecord
 from src.service.contract import encode, subsection_tag
 from src.service.reservation.application.ports import Unavailable
 from src.service.reservation.bootstrap import build
-from src.service.reservation.entrypoints.consumer import settle_until_done
+from src.service.reservation.entrypoints.settling import settle_until_done
 from src.service.reservation.settings import ConsumerSettings
 from test.reservation_fakes import (
     FakeBookingLedger,

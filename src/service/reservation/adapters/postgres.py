@@ -66,12 +66,14 @@ class PostgresBookingLedger:
             return LedgerResult({})
         with _translated():
             async with self._pool.acquire() as conn, conn.transaction():
-                changed = await _move_bookings(conn, settlements)
-                held = [s for s in settlements if s.booking_id in changed and s.seat_positions]
+                moved = await _move_bookings(conn, settlements)
+                held = [s for s in settlements if s.booking_id in moved and s.seat_positions]
                 await _reserve_tickets(conn, held)
                 counts = await _count(conn, held)
-                rows = await conn.fetch(q.BOOKINGS, [s.booking_id for s in settlements])
-        states = {r["id"]: _state(r, r["id"] in changed) for r in rows}
+                others = [s.booking_id for s in settlements if s.booking_id not in moved]
+                rows = await conn.fetch(q.BOOKINGS, others) if others else []
+        states = {r["id"]: _state(r, False) for r in rows}
+        states.update((i, _state(r, True)) for i, r in moved.items())
         return LedgerResult(states, counts)
 
     async def fail(self, booking_id: UUID, reason: str) -> BookingState | None:
@@ -92,7 +94,9 @@ class PostgresBookingLedger:
         return q.snapshots(subsections, held, released)
 
 
-async def _move_bookings(conn: asyncpg.Connection, items: Sequence[Settlement]) -> set[UUID]:
+async def _move_bookings(
+    conn: asyncpg.Connection, items: Sequence[Settlement]
+) -> dict[UUID, asyncpg.Record]:
     rows = await conn.fetch(
         q.MOVE_BOOKINGS,
         [s.booking_id for s in items],
@@ -101,7 +105,7 @@ async def _move_bookings(conn: asyncpg.Connection, items: Sequence[Settlement]) 
         [s.total_price for s in items],
         [s.failure_reason for s in items],
     )
-    return {r["id"] for r in rows}
+    return {r["id"]: r for r in rows}
 
 
 async def _reserve_tickets(conn: asyncpg.Connection, held: Sequence[Settlement]) -> None:

@@ -18,7 +18,8 @@ SET status = u.status,
 FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[], $5::text[])
      AS u(id, status, positions, total_price, reason)
 WHERE b.id = u.id AND b.status = 'processing'
-RETURNING b.id
+RETURNING b.id, b.buyer_id, b.event_id, b.status, b.seat_positions, b.total_price,
+          b.failure_reason
 """
 
 RESERVE_TICKETS = """

@@ -9,6 +9,7 @@ an earlier delivery already settled it, so a redelivery after a crash still noti
 The caller commits Kafka offsets only after this returns.
 """
 
+import asyncio
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -46,14 +47,38 @@ class BatchReport:
     released: int
 
 
+@dataclass(frozen=True)
+class Allocated:
+    """A batch after its seat-map step: the last outcome per booking, releases done."""
+
+    size: int
+    outcomes: dict[UUID, Outcome]
+    cancelled: int
+
+
 class SettleBatch:
-    """Settle a batch of commands: allocate or release seats, record them, publish outcomes."""
+    """Settle a batch of commands: allocate or release seats, record them, publish outcomes.
+
+    Two steps, `allocate` (seat map) then `record` (PostgreSQL, publish); calling the object
+    runs both. The consumer may overlap `allocate` of one batch with `record` of the previous:
+    every step is idempotent and commands of one subsection still reach the seat map in order.
+    """
 
     def __init__(self, seat_map: SeatMap, ledger: BookingLedger, publisher: StatusPublisher):
         self._seat_map, self._ledger, self._publisher = seat_map, ledger, publisher
 
     async def __call__(self, commands: Sequence[Command]) -> BatchReport:
+        return await self.record(await self.allocate(commands))
+
+    async def allocate(self, commands: Sequence[Command]) -> Allocated:
+        """Run the batch against the seat map (allocations and releases)."""
         outcomes, cancelled = await self._apply(commands)
+        return Allocated(len(commands), outcomes, cancelled)
+
+    async def record(self, allocated: Allocated) -> BatchReport:
+        """Write the outcomes to PostgreSQL in one transaction, release seats it does not back,
+        and publish every booking's status."""
+        outcomes, cancelled = allocated.outcomes, allocated.cancelled
         result = await self._ledger.settle([settlement(c, a) for c, a in outcomes.values()])
         found = result.bookings
         stray = [c for c, a in outcomes.values() if not backed(a, found.get(c.booking_id))]
@@ -62,17 +87,32 @@ class SettleBatch:
         await self._publisher.publish(states, result.subsections)
         changed = [s for s in states if s.changed]
         return BatchReport(
-            size=len(commands),
+            size=allocated.size,
             allocated=sum(s.status == "pending_payment" for s in changed),
             failed=sum(s.status == "failed" for s in changed),
             released=cancelled + len(stray),
         )
 
     async def _apply(self, commands: Sequence[Command]) -> tuple[dict[UUID, Outcome], int]:
-        """Run the commands against the seat map; returns the last outcome per booking."""
+        """Run the commands against the seat map; returns the last outcome per booking.
+        Subsections are independent, so their calls overlap; within one, runs keep order."""
+        per_tag: dict[str, list[list[Command]]] = {}
+        for tag, run in runs(commands):
+            per_tag.setdefault(tag, []).append(run)
+        answers = await asyncio.gather(
+            *(self._apply_subsection(tag, tag_runs) for tag, tag_runs in per_tag.items())
+        )
+        outcomes: dict[UUID, Outcome] = {}
+        for found, _ in answers:
+            outcomes.update(found)
+        return outcomes, sum(released for _, released in answers)
+
+    async def _apply_subsection(
+        self, tag: str, tag_runs: list[list[Command]]
+    ) -> tuple[dict[UUID, Outcome], int]:
         outcomes: dict[UUID, Outcome] = {}
         cancelled = 0
-        for tag, run in runs(commands):
+        for run in tag_runs:
             if isinstance(run[0], BookingCancelled):
                 await self._seat_map.release(tag, [c.booking_id for c in run])
                 cancelled += len(run)
