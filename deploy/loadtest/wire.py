@@ -8,7 +8,12 @@ fraction of a general-purpose client. Set-up calls keep using aiohttp (`api.py`)
 from __future__ import annotations
 
 import asyncio
+import time
 from urllib.parse import urlsplit
+
+# Servers close idle keep-alive connections (uvicorn after 5 s); a connection idle for longer
+# than this is dropped instead of reused, so a request never races the server's close.
+MAX_IDLE_S = 3.0
 
 
 class WireError(OSError):
@@ -22,14 +27,12 @@ class JsonPoster:
         parts = urlsplit(base_url)
         self._host, self._port = parts.hostname or "127.0.0.1", parts.port or 80
         self._timeout_s = timeout_s
-        self._idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
+        self._idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter, float]] = []
 
     async def post(self, path: str, token: str, body: bytes) -> tuple[int, bytes]:
         """(status, response body); raises `OSError`/`TimeoutError`/`EOFError` on transport
         trouble (the connection is then dropped)."""
-        conn = self._idle.pop() if self._idle else await asyncio.open_connection(
-            self._host, self._port)
-        reader, writer = conn
+        reader, writer = await self._connection()
         try:
             writer.write(
                 b"POST %s HTTP/1.1\r\nHost: %s\r\nAuthorization: Bearer %s\r\n"
@@ -43,14 +46,22 @@ class JsonPoster:
             writer.close()
             raise
         if keep:
-            self._idle.append(conn)
+            self._idle.append((reader, writer, time.monotonic()))
         else:
             writer.close()
         return status, payload
 
+    async def _connection(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        while self._idle:
+            reader, writer, since = self._idle.pop()
+            if time.monotonic() - since < MAX_IDLE_S:
+                return reader, writer
+            writer.close()
+        return await asyncio.open_connection(self._host, self._port)
+
     async def close(self) -> None:
         """Close every idle connection."""
-        for _, writer in self._idle:
+        for _, writer, _ in self._idle:
             writer.close()
         self._idle.clear()
 
