@@ -83,7 +83,7 @@ def parser() -> argparse.ArgumentParser:
     steady.add_argument("--rate", type=float, default=2000.0, help="bookings per second")
     steady.add_argument("--duration", type=float, default=60.0, help="seconds")
     steady.add_argument("--sections", type=int, default=None,
-                        help="sections of 10 subsections (default: enough for the demand)")
+                        help="sections of 10 subsections in all (default: enough for the demand)")
     steady.add_argument("--max-inflight", type=int, default=2000,
                         help="requests in flight before arrivals are dropped")
     _drain(sub.add_parser("drain", help="pause the consumers, build a backlog through the API, "

@@ -28,8 +28,8 @@ from deploy.loadtest.sabotage import sabotage
 from deploy.loadtest.session import SetupError, stores, wait_healthy
 from deploy.loadtest.settle import settled_facts, wait_settled
 from deploy.loadtest.spike import SpikeLimits, sellout
-from deploy.loadtest.targets import Pool, layout, seats_of, subsections_of
-from deploy.loadtest.verify import ticket_facts, verify_event
+from deploy.loadtest.targets import Pool, layout, seats_of, subsections_of, targets_of
+from deploy.loadtest.verify import ticket_facts, verify_events
 
 LAG_WAIT_S = 10.0  # a 202 means the broker acked: the commands are there at once
 
@@ -65,7 +65,7 @@ def seating(args) -> dict:
 async def build_backlog(args, api: Api, stage: Stage, pids: list[int]) -> Backlog:
     """With the consumers stopped, book `--bookings` times as fast as the API answers, check
     that the commands wait in Kafka, then resume the consumers (always, even on error)."""
-    pool = Pool(subsections_of(stage.config), *args.quantity)
+    pool = Pool(targets_of(stage.event_ids, stage.config), *args.quantity)
     limits = SpikeLimits(args.concurrency, args.max_seconds, args.bookings)
     with paused(pids) as paused_wall:
         before = await wait_lag(args.kafka_url, 0, LAG_WAIT_S)
@@ -96,7 +96,7 @@ async def checks_after(args, conn: asyncpg.Connection, redis, stage: Stage, ids:
     """The standard checks (after the optional sabotage) and the ticket facts."""
     if args.sabotage:
         note(await sabotage(args.sabotage, conn, redis, stage.event_id, stage.config["cols"]))
-    checks = await verify_event(conn, redis, stage.event_id, ids, False)
+    checks = await verify_events(conn, redis, stage.event_ids, ids, False)
     return checks, await ticket_facts(conn, stage.event_id)
 
 
@@ -116,7 +116,7 @@ async def drain(args) -> int:
         finally:
             await api.close()
         rec = backlog.rec
-        await wait_settled(conn, stage.event_id, rec.accepted, args.settle_timeout)
+        await wait_settled(conn, stage.event_ids, rec.accepted, args.settle_timeout)
         settled = await settled_facts(conn, stage.event_id, backlog.resumed_wall)
         checks, facts = await checks_after(args, conn, redis, stage, rec.accepted_ids())
     run = run_facts(args, stage, stamp, backlog, pids) | facts

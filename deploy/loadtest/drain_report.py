@@ -10,9 +10,8 @@ from collections.abc import Iterable, Sequence
 
 from deploy.loadtest.recorder import ACCEPTED, Sample
 from deploy.loadtest.report import accept_stats, per_second
-from deploy.loadtest.targets import layout
+from deploy.loadtest.targets import MAX_SEATS, layout
 
-MAX_SEATS = 200_000  # the largest event the API accepts
 TICK_S = 0.1
 
 DRAIN_KEYS = (

@@ -10,13 +10,12 @@ OFF_SALE = "Event is not on sale"
 
 
 async def fire(
-    api: Api, rec: Recorder, pool: Pool, token: str, event_id: int, target: Target,
-    quantity: int,
+    api: Api, rec: Recorder, pool: Pool, token: str, target: Target, quantity: int
 ) -> int:
     """Book `quantity` seats of `target`; returns the HTTP status (0 = transport error)."""
     sent = rec.now()
     try:
-        status, body = await api.book(token, event_id, target.section, target.subsection,
+        status, body = await api.book(token, target.event_id, target.section, target.subsection,
                                       quantity)
     except TRANSPORT_ERRORS:
         status, body = TRANSPORT_ERROR, None

@@ -1,4 +1,4 @@
-"""Set-up of a run through the API: a seller, a fresh event, buyers logged in once."""
+"""Set-up of a run through the API: a seller, fresh events, buyers logged in once."""
 
 from __future__ import annotations
 
@@ -13,17 +13,27 @@ SETUP_PARALLEL = 8  # logins hash passwords (argon2): a few at a time is as fast
 
 @dataclass(frozen=True)
 class Stage:
-    """What the load phase needs: the event, its layout and one bearer token per buyer."""
+    """What the load phase needs: the events (all of one layout) and one bearer token per
+    buyer."""
 
-    event_id: int
+    event_ids: list[int]
     config: dict
     tokens: list[str]
 
+    @property
+    def event_id(self) -> int:
+        """The first event (the only one, except in a sustained run larger than one event)."""
+        return self.event_ids[0]
 
-async def prepare(api: Api, run_id: str, config: dict, buyers: int) -> Stage:
-    """Create the seller and the event, then register and log in `buyers` buyers."""
+
+async def prepare(api: Api, run_id: str, config: dict, buyers: int, events: int = 1) -> Stage:
+    """Create the seller and `events` events of layout `config`, then register and log in
+    `buyers` buyers."""
     seller = await api.account(f"lt-{run_id}-seller@load.test", PASSWORD, "seller")
-    event = await api.create_event(seller, f"load test {run_id}", config)
+    event_ids: list[int] = []
+    for i in range(events):  # one at a time: each writes up to 200,000 ticket rows
+        name = f"load test {run_id}" + (f" #{i + 1}" if i else "")
+        event_ids.append((await api.create_event(seller, name, config))["id"])
     limit = asyncio.Semaphore(SETUP_PARALLEL)
 
     async def buyer(i: int) -> str:
@@ -31,4 +41,4 @@ async def prepare(api: Api, run_id: str, config: dict, buyers: int) -> Stage:
             return await api.account(f"lt-{run_id}-b{i}@load.test", PASSWORD, "buyer")
 
     tokens = await asyncio.gather(*(buyer(i) for i in range(buyers)))
-    return Stage(event_id=event["id"], config=config, tokens=list(tokens))
+    return Stage(event_ids=event_ids, config=config, tokens=list(tokens))

@@ -18,26 +18,34 @@ from deploy.loadtest import output
 from deploy.loadtest.api import Api, ApiError, NotLoopback
 from deploy.loadtest.cli import parser
 from deploy.loadtest.drain import drain
-from deploy.loadtest.fixtures import prepare
+from deploy.loadtest.fixtures import Stage, prepare
 from deploy.loadtest.progress import note
 from deploy.loadtest.recorder import Recorder
-from deploy.loadtest.report import build_report, format_table
+from deploy.loadtest.report import Settled, add_up, build_report, format_table, merge_settled
 from deploy.loadtest.sabotage import KINDS, sabotage
 from deploy.loadtest.session import SetupError, stores, wait_healthy
 from deploy.loadtest.settle import settled_facts, wait_settled
 from deploy.loadtest.spike import SpikeLimits, sellout
-from deploy.loadtest.sustained import Arrivals, sections_needed, sustained
-from deploy.loadtest.targets import Pool, layout, seats_of, subsections_of
-from deploy.loadtest.verify import ticket_facts, verify_event
+from deploy.loadtest.sustained import (
+    SUBSECTIONS_PER_SECTION,
+    Arrivals,
+    events_needed,
+    sections_needed,
+    sustained,
+)
+from deploy.loadtest.targets import Pool, layout, seats_of, subsections_of, targets_of
+from deploy.loadtest.verify import ticket_facts, verify_events
 
 
-def seating(args) -> dict:
-    """The fresh event's layout for this mode."""
+def seating(args) -> tuple[dict, int]:
+    """The layout of each fresh event for this mode, and how many such events: one, except a
+    sustained run whose demand exceeds one event's 200,000 seats."""
     if args.mode == "sellout":
-        return layout(args.sections, args.subsections, args.rows, args.cols)
+        return layout(args.sections, args.subsections, args.rows, args.cols), 1
     mean = sum(args.quantity) / 2
     sections = args.sections or sections_needed(args.rate, args.duration, mean)
-    return layout(sections, 10, args.rows, args.cols)
+    events, per_event = events_needed(sections, SUBSECTIONS_PER_SECTION * args.rows * args.cols)
+    return layout(per_event, SUBSECTIONS_PER_SECTION, args.rows, args.cols), events
 
 
 async def drive(args, api: Api, stage, pool: Pool, rng: random.Random) -> Recorder:
@@ -55,26 +63,20 @@ async def load(args) -> int:
     load_at_start = os.getloadavg()
     rng = random.Random(args.seed)
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    config = seating(args)
+    config, events = seating(args)
     connections = args.concurrency if args.mode == "sellout" else args.max_inflight
     api = Api(args.base_url, connections, args.timeout)
     try:
         await wait_healthy(api)
-        note(f"[setup] event of {seats_of(config)} seats, {args.buyers} buyers logging in…")
-        stage = await prepare(api, stamp, config, args.buyers)
-        pool = Pool(subsections_of(config), *args.quantity)
+        note(f"[setup] {events} event(s) of {seats_of(config)} seats, "
+             f"{args.buyers} buyers logging in…")
+        stage = await prepare(api, stamp, config, args.buyers, events)
+        pool = Pool(targets_of(stage.event_ids, config), *args.quantity)
         rec = await drive(args, api, stage, pool, rng)
     finally:
         await api.close()
-    async with stores(args) as (conn, redis):
-        await wait_settled(conn, stage.event_id, rec.accepted, args.settle_timeout)
-        if args.sabotage:
-            note(await sabotage(args.sabotage, conn, redis, stage.event_id, config["cols"]))
-        sold_out = args.mode == "sellout" and args.quantity[0] == 1
-        checks = await verify_event(conn, redis, stage.event_id, rec.accepted_ids(), sold_out)
-        facts = await ticket_facts(conn, stage.event_id)
-        settled = await settled_facts(conn, stage.event_id, rec.origin_wall)
-    run = run_facts(args, stage.event_id, config, stamp, rec, pool) | facts
+    checks, facts, settled = await examine(args, stage, rec)
+    run = run_facts(args, stage, stamp, rec, pool) | facts
     report = build_report(run, rec.samples, settled, checks, output.machine(load_at_start))
     json_path, png = output.write(report, rec.samples, settled.settle_ms, Path(args.reports), stamp)
     print(format_table(report))
@@ -82,12 +84,29 @@ async def load(args) -> int:
     return 0 if report["checks_passed"] else 1
 
 
-def run_facts(args, event_id: int, config: dict, stamp: str, rec: Recorder, pool: Pool) -> dict:
+async def examine(args, stage: Stage, rec: Recorder) -> tuple[dict, dict, Settled]:
+    """Wait for settling, then the checks, ticket facts and settle facts over every event of
+    the run (counts summed, settle timings pooled)."""
+    ids = stage.event_ids
+    async with stores(args) as (conn, redis):
+        await wait_settled(conn, ids, rec.accepted, args.settle_timeout)
+        if args.sabotage:
+            note(await sabotage(args.sabotage, conn, redis, stage.event_id, stage.config["cols"]))
+        sold_out = args.mode == "sellout" and args.quantity[0] == 1
+        checks = await verify_events(conn, redis, ids, rec.accepted_ids(), sold_out)
+        facts = add_up([await ticket_facts(conn, e) for e in ids])
+        settled = merge_settled([await settled_facts(conn, e, rec.origin_wall) for e in ids])
+    return checks, facts, settled
+
+
+def run_facts(args, stage: Stage, stamp: str, rec: Recorder, pool: Pool) -> dict:
     """Parameters and client-side facts of the run, first in the report."""
+    events = len(stage.event_ids)
     facts = {
         "mode": args.mode, "started_at": stamp, "base_url": args.base_url,
-        "event_id": event_id, "seats": seats_of(config),
-        "subsections": len(subsections_of(config)), "buyers": args.buyers,
+        "event_id": stage.event_id, "event_ids": stage.event_ids,
+        "seats": seats_of(stage.config) * events,
+        "subsections": len(subsections_of(stage.config)) * events, "buyers": args.buyers,
         "quantity": "-".join(map(str, args.quantity)), "sabotage": args.sabotage,
         "bookings_dropped": rec.dropped, "sold_out": pool.open_count == 0,
     }
@@ -107,7 +126,7 @@ async def verify_only(args) -> int:
                 "SELECT (seating_config ->> 'cols')::int FROM events WHERE id = $1",
                 args.event_id))
             note(await sabotage(args.sabotage, conn, redis, args.event_id, cols))
-        checks = await verify_event(conn, redis, args.event_id, ids, args.sold_out)
+        checks = await verify_events(conn, redis, [args.event_id], ids, args.sold_out)
         checks |= await ticket_facts(conn, args.event_id)
     print(format_table(checks, list(checks)))
     failed = [k for k, v in checks.items() if v and not k.startswith(("tickets_", "pending"))]

@@ -6,6 +6,7 @@ No I/O here, so the arithmetic is unit-tested (test/unit/test_loadtest_report.py
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -30,6 +31,26 @@ class Settled:
     settle_ms: list[float] = field(default_factory=list)
     settled_at: list[float] = field(default_factory=list)
     last_held_s: float | None = None
+
+
+def add_up(counts: Iterable[dict[str, int]]) -> dict[str, int]:
+    """Counts of several events summed key by key (zeros kept)."""
+    total: Counter[str] = Counter()
+    for c in counts:
+        total.update(c)
+    return dict(total)
+
+
+def merge_settled(parts: Sequence[Settled]) -> Settled:
+    """Several events' settle facts as one run's: counts summed, timings concatenated, the last
+    seat held the latest of all."""
+    held = [p.last_held_s for p in parts if p.last_held_s is not None]
+    return Settled(
+        status_counts=add_up(p.status_counts for p in parts),
+        settle_ms=[ms for p in parts for ms in p.settle_ms],
+        settled_at=[t for p in parts for t in p.settled_at],
+        last_held_s=max(held, default=None),
+    )
 
 
 def percentile(values: Sequence[float], q: float) -> float | None:

@@ -8,7 +8,7 @@ import time
 import asyncpg
 
 from deploy.loadtest.progress import progress
-from deploy.loadtest.report import Settled
+from deploy.loadtest.report import Settled, add_up
 
 POLL_S = 0.25
 
@@ -26,10 +26,10 @@ async def status_counts(conn: asyncpg.Connection, event_id: int) -> dict[str, in
 
 
 async def wait_settled(
-    conn: asyncpg.Connection, event_id: int, accepted: int, timeout_s: float
+    conn: asyncpg.Connection, event_ids: list[int], accepted: int, timeout_s: float
 ) -> dict[str, int]:
-    """Poll until no booking of the event is `processing` (or `timeout_s` passes); returns the
-    last status counts."""
+    """Poll until no booking of the events is `processing` (or `timeout_s` passes); returns the
+    last status counts, summed over the events."""
     started = time.perf_counter()
     counts: dict[str, int] = {}
 
@@ -43,7 +43,7 @@ async def wait_settled(
 
     async with progress(line):
         while True:
-            counts = await status_counts(conn, event_id)
+            counts = add_up([await status_counts(conn, e) for e in event_ids])
             if not counts.get("processing") or time.perf_counter() - started > timeout_s:
                 return counts
             await asyncio.sleep(POLL_S)

@@ -45,7 +45,7 @@ async def sellout(
             token = tokens[turn % len(tokens)]
             turn += limits.concurrency
             quantity = pool.quantity(target, rng)
-            status = await fire(api, rec, pool, token, stage.event_id, target, quantity)
+            status = await fire(api, rec, pool, token, target, quantity)
             if status != ACCEPTED and (status == 0 or status >= 500):
                 await asyncio.sleep(ERROR_BACKOFF_S)
 

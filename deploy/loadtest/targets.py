@@ -6,28 +6,31 @@ import random
 from dataclasses import dataclass
 
 SOLD_OUT = "Insufficient seats available"
+MAX_SEATS = 200_000  # the largest event the API accepts
 
 
 @dataclass
 class Target:
     """One subsection; `cap` is the largest quantity the fail-fast check may still accept."""
 
+    event_id: int
     section: str
     subsection: int
     cap: int
 
 
 class Pool:
-    """Subsections still open, taken in turn so that load spreads over every partition.
+    """Subsections still open, of one or more events, taken in turn (`next`) or at random
+    (`pick`) so that load spreads over every partition.
 
     A 400 'Insufficient seats available' for quantity q means fewer than q seats are left
     (the counter only goes down during a load test), so `cap` drops to q-1; a subsection
     closes once `cap` is below the smallest quantity asked for.
     """
 
-    def __init__(self, subsections: list[tuple[str, int]], low: int, high: int):
+    def __init__(self, subsections: list[tuple[int, str, int]], low: int, high: int):
         self.low, self.high = low, high
-        self._open = [Target(s, n, high) for s, n in subsections]
+        self._open = [Target(e, s, n, high) for e, s, n in subsections]
         self._turn = 0
 
     @property
@@ -77,6 +80,11 @@ def subsections_of(config: dict) -> list[tuple[str, int]]:
     return [
         (s["name"], n) for s in config["sections"] for n in range(1, s["subsections"] + 1)
     ]
+
+
+def targets_of(event_ids: list[int], config: dict) -> list[tuple[int, str, int]]:
+    """Every (event, section, subsection) of events that share one compact seating config."""
+    return [(e, s, n) for e in event_ids for s, n in subsections_of(config)]
 
 
 def seats_of(config: dict) -> int:

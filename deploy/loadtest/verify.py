@@ -12,6 +12,7 @@ from collections import defaultdict
 import asyncpg
 from redis.asyncio import Redis
 
+from deploy.loadtest.report import add_up
 from src.service.contract import alloc_key, avail_key, seat_index, seats_key, subsection_tag
 
 BITFIELD_CHUNK = 1000
@@ -166,28 +167,33 @@ async def kvrocks_mismatches(
         avail = await redis.get(avail_key(tag))
         out["counter_mismatches"] += int(avail is None or int(avail) != size - len(set_bits))
         alloc = await redis.hgetall(alloc_key(tag))
-        pairs = {(k.decode(), int(i)) for k, v in alloc.items() for i in v.decode().split(",")
-                 if i}
+        pairs = {(k.decode(), int(i)) for k, v in alloc.items() for i in v.decode().split(",") if i}
         out["alloc_mismatches"] += len(pairs ^ claimed.get(tag, set()))
     return out
 
 
-async def verify_event(
-    conn: asyncpg.Connection, redis: Redis, event_id: int, accepted_ids: list[str],
+async def verify_events(
+    conn: asyncpg.Connection, redis: Redis, event_ids: list[int], accepted_ids: list[str],
     sold_out: bool,
 ) -> dict[str, int]:
-    """Every check on one event; `unheld_seats` only when the run claims a sellout."""
+    """Every check over the events of a run, violations summed (`lost_bookings` once)."""
+    per_event = [await event_checks(conn, redis, e, sold_out) for e in event_ids]
+    return {"lost_bookings": await lost_bookings(conn, accepted_ids)} | add_up(per_event)
+
+
+async def event_checks(
+    conn: asyncpg.Connection, redis: Redis, event_id: int, sold_out: bool
+) -> dict[str, int]:
+    """Every check on one event but `lost_bookings`; `unheld_seats` only after a sellout."""
     config = await seating(conn, event_id)
-    cols = config["cols"]
     checks = {
         "oversold_seats": await oversold_seats(conn, event_id),
-        "lost_bookings": await lost_bookings(conn, accepted_ids),
         "stuck_bookings": await stuck_bookings(conn, event_id),
         "ticket_mismatches": await ticket_mismatches(conn, event_id),
         "stats_mismatches": await stats_mismatches(conn, event_id),
     }
-    held = await held_seats(conn, event_id, cols)
-    claimed = await claimed_seats(conn, event_id, cols)
+    held = await held_seats(conn, event_id, config["cols"])
+    claimed = await claimed_seats(conn, event_id, config["cols"])
     checks |= await kvrocks_mismatches(redis, event_id, config, held, claimed)
     if sold_out:
         checks["unheld_seats"] = await unheld_seats(conn, event_id)

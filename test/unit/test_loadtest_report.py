@@ -8,8 +8,10 @@ from deploy.loadtest.recorder import Recorder, Sample
 from deploy.loadtest.report import (
     Settled,
     accept_stats,
+    add_up,
     build_report,
     format_table,
+    merge_settled,
     per_second,
     percentile,
 )
@@ -75,6 +77,26 @@ def test_report_carries_the_required_fields_and_fails_on_any_violation():
     assert broken["checks_failed"] == ["bit_mismatches"]
 
 
+def test_add_up_sums_counts_of_several_events_and_keeps_zeros():
+    assert add_up([]) == {}
+    total = add_up([{"oversold_seats": 0, "lost": 1}, {"oversold_seats": 0, "lost": 2, "x": 3}])
+    assert total == {"oversold_seats": 0, "lost": 3, "x": 3}
+
+
+def test_merge_settled_pools_timings_and_takes_the_latest_hold():
+    merged = merge_settled([
+        Settled({"pending_payment": 2, "failed": 1}, [10.0, 30.0, 50.0], [1.0, 2.0, 3.0], 2.0),
+        Settled({"pending_payment": 1}, [20.0], [4.0], 4.0),
+        Settled({}, [], [], None),
+    ])
+    assert merged.status_counts == {"pending_payment": 3, "failed": 1}
+    assert sorted(merged.settle_ms) == [10.0, 20.0, 30.0, 50.0]
+    assert percentile(merged.settle_ms, 50) == 25.0
+    assert merged.settled_at == [1.0, 2.0, 3.0, 4.0]
+    assert merged.last_held_s == 4.0
+    assert merge_settled([Settled()]).last_held_s is None
+
+
 def test_format_table_aligns_known_keys_and_shows_none_as_dash():
     report = {"mode": "sellout", "accept_rps": None, "other": 1}
     table = format_table(report, ("mode", "accept_rps"))
@@ -88,7 +110,7 @@ def test_default_layout_has_ten_thousand_seats_in_twenty_subsections():
 
 
 def test_pool_narrows_quantity_and_closes_a_subsection_refused_for_one_seat():
-    pool = Pool([("A", 1), ("A", 2)], 1, 4)
+    pool = Pool([(7, "A", 1), (7, "A", 2)], 1, 4)
     target = pool.next()
     pool.refused(target, 3)
     rng = random.Random(1)
