@@ -67,6 +67,7 @@ class FakeSeatMap:
         self.taken: dict[str, list[int]] = {}
         self.alloc: dict[str, dict[UUID, tuple[int, ...]]] = defaultdict(dict)
         self.calls: list[tuple[str, str, list[UUID]]] = []
+        self.round_trips: list[list[str]] = []  # subsections of each allocate_many
 
     async def allocate(self, where: Subsection, requests: Sequence[SeatRequest]) -> GroupAllocation:
         self.calls.append(("allocate", where.tag, [r.booking_id for r in requests]))
@@ -91,6 +92,12 @@ class FakeSeatMap:
             alloc[r.booking_id] = tuple(seats)
             out.append(Allocation(r.booking_id, "allocated", tuple(seats)))
         return GroupAllocation(out, taken.count(0))
+
+    async def allocate_many(
+        self, groups: Sequence[tuple[Subsection, Sequence[SeatRequest]]]
+    ) -> list[GroupAllocation]:
+        self.round_trips.append([where.tag for where, _ in groups])
+        return [await self.allocate(where, requests) for where, requests in groups]
 
     @staticmethod
     def _select(taken: list[int], where: Subsection, r: SeatRequest) -> list[int] | None:

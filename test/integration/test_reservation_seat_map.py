@@ -156,3 +156,16 @@ async def test_lua_agrees_with_the_python_rules_over_a_random_sale_with_cancella
                 holdings[request.booking_id] = tuple(expected)
         assert answer.available == taken.count(0)
     assert await bits(redis, where) == taken
+
+
+async def test_allocate_many_answers_each_subsection_even_after_a_script_flush(redis):
+    first, second = fresh(1, 4), fresh(1, 4)
+    await occupy(redis, second, [1, 1, 1, 0])
+    await redis.script_flush()  # the server forgets the script: NOSCRIPT, then SCRIPT LOAD
+
+    groups = await RedisSeatMap(redis).allocate_many([(first, [ask(2)]), (second, [ask(2)])])
+
+    assert [a.status for g in groups for a in g.allocations] == ["allocated", "failed"]
+    assert [g.available for g in groups] == [2, 1]
+    assert await bits(redis, first) == [1, 1, 0, 0]
+    assert await bits(redis, second) == [1, 1, 1, 0]

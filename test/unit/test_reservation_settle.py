@@ -108,12 +108,27 @@ async def test_commands_are_grouped_by_subsection_keeping_their_order(app, seat_
     await app.settle([a1, b1, a2, cancelled(a2), a3])
 
     tag_b = subsection_tag(1, "A", 2)
-    assert seat_map.calls == [
+    assert [call for call in seat_map.calls if call[1] == TAG] == [
         ("allocate", TAG, [a1.booking_id, a2.booking_id]),
         ("release", TAG, [a2.booking_id]),
         ("allocate", TAG, [a3.booking_id]),
+    ]
+    assert [call for call in seat_map.calls if call[1] == tag_b] == [
         ("allocate", tag_b, [b1.booking_id]),
     ]
+
+
+async def test_first_runs_of_every_subsection_share_one_seat_map_round_trip(app, seat_map, ledger):
+    a1, b1, c1 = (created(subsection=n) for n in (1, 2, 3))
+    a2 = created(subsection=1)
+    for command in (a1, b1, c1, a2):
+        ledger.add(command)
+
+    await app.settle([a1, b1, c1, cancelled(a1), a2])
+
+    tags = [subsection_tag(1, "A", n) for n in (1, 2, 3)]
+    assert seat_map.round_trips == [tags, [TAG]]
+    assert [c for c in seat_map.calls if c[0] == "release"] == [("release", TAG, [a1.booking_id])]
 
 
 async def test_not_enough_seats_fails_the_booking_with_a_reason(app, seat_map, ledger, publisher):

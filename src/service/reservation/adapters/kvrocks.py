@@ -1,6 +1,7 @@
 """Kvrocks adapters: the seat map (Lua scripts) and the status publisher (pub/sub).
 
-Scripts run through redis-py's `register_script` (EVALSHA, loading the script on NOSCRIPT);
+Scripts run by EVALSHA, loading the script on NOSCRIPT (redis-py's `register_script`, or our
+own pipelined loop for a batch's allocations);
 each passes every key in KEYS and the keys of one subsection share a hash tag (DESIGN.md §6).
 """
 
@@ -10,7 +11,8 @@ from pathlib import Path
 from uuid import UUID
 
 from redis.asyncio import Redis
-from redis.exceptions import ConnectionError, TimeoutError
+from redis.commands.core import AsyncScript
+from redis.exceptions import ConnectionError, NoScriptError, TimeoutError
 
 from src.service.contract import (
     SubsectionState,
@@ -59,29 +61,68 @@ def _indexes(csv: str) -> tuple[int, ...]:
     return tuple(int(i) for i in csv.split(",") if i)
 
 
+def _allocate_args(where: Subsection, requests: Sequence[SeatRequest]) -> list[str | int]:
+    args: list[str | int] = [where.rows, where.cols]
+    for r in requests:
+        args += [str(r.booking_id), r.mode, r.quantity, ",".join(map(str, r.seats))]
+    return args
+
+
+def _group(requests: Sequence[SeatRequest], reply: list) -> GroupAllocation:
+    """Decode allocate.lua's reply: (status, detail) per request, then the free-seat count."""
+    allocations = []
+    for r, status, detail in zip(requests, reply[0:-1:2], reply[1:-1:2], strict=True):
+        status, detail = _text(status), _text(detail)
+        if status in ("allocated", "replayed"):
+            allocations.append(Allocation(r.booking_id, status, _indexes(detail)))
+        else:
+            allocations.append(Allocation(r.booking_id, status, reason=detail))
+    return GroupAllocation(allocations, int(reply[-1]))
+
+
 class RedisSeatMap:
     """Seat map kept in Kvrocks: one bitfield, alloc hash and avail counter per subsection."""
 
     def __init__(self, client: Redis):
+        self._client = client
         self._allocate = client.register_script(ALLOCATE_LUA)
         self._release = client.register_script(RELEASE_LUA)
         self._restore = client.register_script(RESTORE_LUA)
 
     async def allocate(self, where: Subsection, requests: Sequence[SeatRequest]) -> GroupAllocation:
         """Allocate for each request in order, in one atomic script call."""
-        args: list[str | int] = [where.rows, where.cols]
-        for r in requests:
-            args += [str(r.booking_id), r.mode, r.quantity, ",".join(map(str, r.seats))]
+        (group,) = await self.allocate_many([(where, requests)])
+        return group
+
+    async def allocate_many(
+        self, groups: Sequence[tuple[Subsection, Sequence[SeatRequest]]]
+    ) -> list[GroupAllocation]:
+        """One atomic script call per group (distinct subsections), all in one pipelined round
+        trip; calls the server had no script for yet are sent again after `SCRIPT LOAD`."""
+        calls = [(subsection_keys(w.tag), _allocate_args(w, requests)) for w, requests in groups]
+        replies = await self._evalsha(self._allocate, calls)
+        return [_group(r, reply) for (_, r), reply in zip(groups, replies, strict=True)]
+
+    async def _evalsha(self, script: AsyncScript, calls: list[tuple[list, list]]) -> list:
+        replies = await self._pipelined(script.sha, calls)
+        missing = [i for i, reply in enumerate(replies) if isinstance(reply, NoScriptError)]
+        if missing:
+            with _translated():
+                await self._client.script_load(script.script)
+            again = await self._pipelined(script.sha, [calls[i] for i in missing])
+            for i, reply in zip(missing, again, strict=True):
+                replies[i] = reply
+        for reply in replies:
+            if isinstance(reply, Exception):
+                raise reply
+        return replies
+
+    async def _pipelined(self, sha: str, calls: list[tuple[list, list]]) -> list:
+        pipe = self._client.pipeline(transaction=False)
+        for keys, args in calls:
+            pipe.execute_command("EVALSHA", sha, len(keys), *keys, *args)
         with _translated():
-            reply = await self._allocate(keys=subsection_keys(where.tag), args=args)
-        allocations = []
-        for r, status, detail in zip(requests, reply[0:-1:2], reply[1:-1:2], strict=True):
-            status, detail = _text(status), _text(detail)
-            if status in ("allocated", "replayed"):
-                allocations.append(Allocation(r.booking_id, status, _indexes(detail)))
-            else:
-                allocations.append(Allocation(r.booking_id, status, reason=detail))
-        return GroupAllocation(allocations, int(reply[-1]))
+            return await pipe.execute(raise_on_error=False)
 
     async def release(self, tag: str, booking_ids: Sequence[UUID]) -> int:
         """Free the seats each booking holds and leave its tombstone; returns seats freed."""

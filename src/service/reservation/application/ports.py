@@ -102,6 +102,13 @@ class SeatMap(Protocol):
         """Allocate for each request in order, atomically for the whole group."""
         ...
 
+    async def allocate_many(
+        self, groups: Sequence[tuple[Subsection, Sequence[SeatRequest]]]
+    ) -> list[GroupAllocation]:
+        """`allocate` for groups of distinct subsections, in one round trip; each group is
+        atomic on its own and answers come in group order."""
+        ...
+
     async def release(self, tag: str, booking_ids: Sequence[UUID]) -> int:
         """Free the seats each booking holds and block its later allocation; returns seats freed."""
         ...

@@ -9,7 +9,6 @@ an earlier delivery already settled it, so a redelivery after a crash still noti
 The caller commits Kafka offsets only after this returns.
 """
 
-import asyncio
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -95,33 +94,29 @@ class SettleBatch:
 
     async def _apply(self, commands: Sequence[Command]) -> tuple[dict[UUID, Outcome], int]:
         """Run the commands against the seat map; returns the last outcome per booking.
-        Subsections are independent, so their calls overlap; within one, runs keep order."""
+
+        Subsections are independent, so the k-th run of every subsection goes in one round:
+        its allocations in one `allocate_many` round trip, its releases alongside. Within a
+        subsection, runs keep their order (round k+1 starts after round k has answered).
+        """
         per_tag: dict[str, list[list[Command]]] = {}
         for tag, run in runs(commands):
             per_tag.setdefault(tag, []).append(run)
-        answers = await asyncio.gather(
-            *(self._apply_subsection(tag, tag_runs) for tag, tag_runs in per_tag.items())
-        )
-        outcomes: dict[UUID, Outcome] = {}
-        for found, _ in answers:
-            outcomes.update(found)
-        return outcomes, sum(released for _, released in answers)
-
-    async def _apply_subsection(
-        self, tag: str, tag_runs: list[list[Command]]
-    ) -> tuple[dict[UUID, Outcome], int]:
         outcomes: dict[UUID, Outcome] = {}
         cancelled = 0
-        for run in tag_runs:
-            if isinstance(run[0], BookingCancelled):
-                await self._seat_map.release(tag, [c.booking_id for c in run])
-                cancelled += len(run)
-                continue
-            group = await self._seat_map.allocate(subsection_of(run[0]), [request(c) for c in run])
-            # A later answer for the same booking supersedes an earlier one (redelivery).
-            outcomes.update(
-                (c.booking_id, (c, a)) for c, a in zip(run, group.allocations, strict=True)
-            )
+        for round_runs in itertools.zip_longest(*per_tag.values()):
+            present = [run for run in round_runs if run is not None]
+            creates = [run for run in present if isinstance(run[0], BookingCreated)]
+            releases = [run for run in present if isinstance(run[0], BookingCancelled)]
+            groups = await self._seat_map.allocate_many(
+                [(subsection_of(run[0]), [request(c) for c in run]) for run in creates]
+            ) if creates else []
+            await release_all(self._seat_map, [c for run in releases for c in run])
+            cancelled += sum(len(run) for run in releases)
+            for run, group in zip(creates, groups, strict=True):
+                # A later answer for the same booking supersedes an earlier one (redelivery).
+                outcomes.update((c.booking_id, (c, a))
+                                for c, a in zip(run, group.allocations, strict=True))
         return outcomes, cancelled
 
 
