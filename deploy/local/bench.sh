@@ -8,6 +8,13 @@
 #   bash deploy/local/bench.sh sustained --rate 500 --duration 30
 #   bash deploy/local/bench.sh drain                   # 50,000-booking backlog, consumers paused
 #   TICKETING_WORKERS=2 RESERVATION_CONSUMERS=1 BENCH_PYSPY=1 bash deploy/local/bench.sh
+#   BENCH_WARMUP=0 bash deploy/local/bench.sh          # measure a cold system (no warm-up)
+#
+# Before the measured run comes a warm-up: BENCH_WARMUP (default 20) seconds of sustained load
+# at BENCH_WARMUP_RATE (default 1500) bookings/s on an event of its own, checked like any run,
+# its report kept in .local/bench/warmup/. A fresh Kafka broker spends its first minute
+# JIT-compiling (the C2 compiler alone takes a fifth of a core), which a flash sale on a
+# running system never pays; the warm-up keeps that out of the figures.
 #
 # BENCH_PYSPY=1 records 15 s flame graphs (py-spy, if in .venv) of one API worker and one
 # consumer into reports/, starting BENCH_PYSPY_DELAY (default 10) seconds after the load tool.
@@ -61,6 +68,15 @@ for _ in $(seq 120); do
 done
 curl -sf "http://127.0.0.1:$PORT/health" >/dev/null || { tail -20 "$LOGS/ticketing.log"; exit 1; }
 echo "[bench] ticketing on :$PORT ($TICKETING_WORKERS workers), $RESERVATION_CONSUMERS consumer(s); logs in $LOGS/"
+
+warmup=${BENCH_WARMUP:-20}
+if [ "$warmup" != 0 ]; then
+  echo "[bench] warm-up: ${warmup}s at ${BENCH_WARMUP_RATE:-1500}/s, not measured (log: $LOGS/warmup.log)"
+  BASE_URL="http://127.0.0.1:$PORT" LOADTEST_SABOTAGE='' .venv/bin/python -m deploy.loadtest \
+    sustained --rate "${BENCH_WARMUP_RATE:-1500}" --duration "$warmup" \
+    --reports .local/bench/warmup >"$LOGS/warmup.log" 2>&1 \
+    || { echo "[bench] warm-up failed:"; tail -20 "$LOGS/warmup.log"; exit 1; }
+fi
 
 flame() {  # flame <pid> <name>: one 15 s py-spy recording, in the background
   local fmt=${BENCH_PYSPY_FORMAT:-flamegraph} ext=svg

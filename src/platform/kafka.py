@@ -41,7 +41,8 @@ def create_consumer(
         enable_auto_commit=False,
         auto_offset_reset="earliest",
         max_poll_records=max_poll_records,
-        fetch_max_wait_ms=20,
+        fetch_min_bytes=settings.fetch_min_bytes,
+        fetch_max_wait_ms=settings.fetch_max_wait_ms,
         session_timeout_ms=10_000,
         heartbeat_interval_ms=2_000,
     )

@@ -28,12 +28,16 @@ class KvrocksSettings(BaseSettings):
 
 
 class KafkaSettings(BaseSettings):
-    """Kafka: `KAFKA_BOOTSTRAP_SERVERS`, topic partition count, producer linger (ms)."""
+    """Kafka: `KAFKA_BOOTSTRAP_SERVERS`, topic partition count, producer linger (ms), and the
+    consumer's fetch floor: the broker answers a fetch once `fetch_min_bytes` are ready or
+    `fetch_max_wait_ms` have passed, so that a busy consumer takes fewer, larger batches."""
 
     model_config = SettingsConfigDict(env_prefix="KAFKA_", frozen=True)
 
     bootstrap_servers: str = "127.0.0.1:19092"
     partitions: int = 8
     linger_ms: int = 5
+    fetch_min_bytes: int = 32 * 1024
+    fetch_max_wait_ms: int = 50
     send_timeout_s: float = 5.0
     stop_timeout_s: float = 5.0

@@ -31,8 +31,10 @@ def holds_no_tickets(scene: Scene):
 
 @then(parsers.re(rf"another buyer can book seats {SEATS} again"))
 def another_buyer_books_seats(scene: Scene, seats: str):
-    scene.actors["Bob"] = sign_up(scene.client, "buyer", "Bob")
-    booking = scene.settled("Bob", "pending_payment", seats=seat_list(seats))
+    bob = scene.actors["Bob"] = sign_up(scene.client, "buyer", "Bob")
+    booking_id = book_when_free(scene.client, bob, scene.event["id"], seats=seat_list(seats))
+    booking = wait_for_status(scene.client, bob, booking_id, FINAL)
+    assert booking["status"] == "pending_payment", booking
     assert sorted(booking["seat_positions"]) == sorted(seat_list(seats))
 
 
