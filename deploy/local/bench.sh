@@ -16,7 +16,7 @@
 # JIT-compiling (the C2 compiler alone takes a fifth of a core), which a flash sale on a
 # running system never pays; the warm-up keeps that out of the figures.
 #
-# BENCH_PYSPY=1 records 15 s flame graphs (py-spy, if in .venv) of one API worker and one
+# BENCH_PYSPY=1 records 15 s flame graphs (py-spy, a dev dependency) of one API worker and one
 # consumer into reports/, starting BENCH_PYSPY_DELAY (default 10) seconds after the load tool.
 # The load tool gets RESERVATION_PIDS (the consumers started here): `drain` pauses them with
 # SIGSTOP while it builds the backlog, so for `drain` the outbox relay waits an hour before

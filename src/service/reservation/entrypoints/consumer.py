@@ -19,6 +19,7 @@ from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
 from src.platform.kafka import create_consumer, ensure_topics, stop_quietly
 from src.platform.logging import configure
+from src.platform.runtime import freeze_startup_heap
 from src.service.reservation.application.reserve import Allocated
 from src.service.reservation.bootstrap import Reservation, open_reservation
 from src.service.reservation.entrypoints.settling import (
@@ -41,6 +42,7 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
     async with open_reservation(settings) as app:
         consumer = create_consumer(kafka, cfg.commands_topic, cfg.group_id, cfg.batch_max)
         await consumer.start()
+        freeze_startup_heap()
         try:
             await consume(consumer, app, cfg, stop)
         finally:

@@ -14,6 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from src.platform.logging import configure as configure_logging
+from src.platform.runtime import freeze_startup_heap
 from src.service.ticketing.bootstrap import Ticketing, running
 from src.service.ticketing.entrypoints import api_bookings, api_events, api_users, sse
 from src.service.ticketing.entrypoints.errors import ERROR_STATUS, error_response
@@ -21,6 +22,7 @@ from src.service.ticketing.entrypoints.fast_path import BookingFastPath
 from src.service.ticketing.entrypoints.schemas import describe_errors
 
 log = logging.getLogger(__name__)
+
 
 def _install_error_handlers(app: FastAPI) -> None:
     async def domain_error(_: Request, exc: Exception) -> JSONResponse:
@@ -57,6 +59,7 @@ def create_app(service: Ticketing | None = None) -> FastAPI:
         async with running() as wired:
             app.state.ticketing = wired
             relay = asyncio.create_task(_relay_outbox(wired))
+            freeze_startup_heap()
             yield
             relay.cancel()
             with contextlib.suppress(asyncio.CancelledError):
