@@ -25,10 +25,10 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 PORT=38000
-# One API worker by default: on the 2-core bench machine it shares the cores with five other
-# processes, and one event loop batches more per round trip than two (sustained 2,000/s: the
-# API took 0.56 cores instead of 0.74, accept p99 40 ms instead of 45-50; spec/performance.md).
-export TICKETING_WORKERS=${TICKETING_WORKERS:-1}
+# Two API workers: one costs less CPU (0.56 cores instead of 0.74 at 2,000/s) but, over six
+# sustained runs each, its accept p99 was no better and its sellouts were slower
+# (spec/performance.md, "Results").
+export TICKETING_WORKERS=${TICKETING_WORKERS:-2}
 export RESERVATION_CONSUMERS=${RESERVATION_CONSUMERS:-1}
 LOGS=.local/bench/logs
 pids=()
