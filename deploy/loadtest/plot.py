@@ -34,9 +34,11 @@ def render(report: dict, samples: Sequence[Sample], settle_ms: Sequence[float],
     for key, label in (("accepted_per_s", "accepted (202) / s"), ("settled_per_s", "settled / s")):
         series = timeline[key]
         rates.plot(range(len(series)), series, label=label, drawstyle="steps-post")
+    events = report.get("event_ids") or [report["event_id"]]
     rates.set(
-        title=f"{report['mode']}: event {report['event_id']}, {report['seats']} seats, "
-        f"{report['cpu_count']} CPUs", xlabel="seconds after the first request",
+        title=f"{report['mode']}: event{'s' if len(events) > 1 else ''} "
+        f"{', '.join(map(str, events))}, {report['seats']} seats, {report['cpu_count']} CPUs",
+        xlabel="seconds after the first request",
         ylabel="bookings / s",
     )
     rates.legend()
