@@ -92,14 +92,11 @@ def collector_paused():
     """No cyclic garbage collection while load is applied (as `timeit` does): a full
     collection over a growing list of samples stops the client's event loop for up to 160 ms,
     and every request in flight would be timed as slow. Memory is collected afterwards."""
-    gc.collect()
-    gc.freeze()
     gc.disable()
     try:
         yield
     finally:
         gc.enable()
-        gc.unfreeze()
         gc.collect()
 
 
