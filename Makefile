@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test venv lint unit integration e2e migrate infra-up infra-down bench k6 clean
+.PHONY: run test venv lint unit integration e2e migrate infra-up infra-down bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -51,16 +51,6 @@ infra-down:
 BENCH_ARGS ?= sellout
 bench: venv
 	bash deploy/local/bench.sh $(BENCH_ARGS)
-
-# k6 built from source with `go install` into .cache/go/bin, then the sustained script against
-# a system that is already running (e.g. `make run`: BASE_URL=http://127.0.0.1:8000).
-K6 := .cache/go/bin/k6
-$(K6):
-	GOPATH=$(CURDIR)/.cache/go GOBIN=$(CURDIR)/.cache/go/bin GOFLAGS=-modcacherw \
-	  go install go.k6.io/k6@latest
-
-k6: $(K6)
-	$(K6) run deploy/loadtest/sustained.js
 
 clean:
 	for p in run test bench; do $(PYTHON) deploy/local/infra.py down --profile $$p; done

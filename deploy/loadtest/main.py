@@ -134,7 +134,7 @@ def run_facts(args, stage: Stage, stamp: str, rec: Recorder, pool: Pool) -> dict
 
 
 async def verify_only(args) -> int:
-    """The checks alone, on an existing event (e.g. after a k6 run)."""
+    """The checks alone, on an existing event (e.g. one of a system started with `make run`)."""
     ids = Path(args.accepted_ids).read_text().split() if args.accepted_ids else []
     async with stores(args) as (conn, redis):
         if args.sabotage:
