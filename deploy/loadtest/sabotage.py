@@ -14,6 +14,7 @@ import asyncpg
 from redis.asyncio import Redis
 
 from src.service.contract import seats_key, subsection_tag
+from src.service.seats import SeatPosition
 
 KINDS = ("bit", "ticket", "double", "lost")
 
@@ -35,7 +36,7 @@ def _seat(t: asyncpg.Record) -> str:
 
 async def _bit(conn, redis: Redis, event_id: int, cols: int, t: asyncpg.Record) -> str:
     tag = subsection_tag(event_id, t["section"], t["subsection"])
-    index = (t["row"] - 1) * cols + t["seat"] - 1
+    index = SeatPosition(t["row"], t["seat"]).index(cols)
     await redis.execute_command("BITFIELD", seats_key(tag), "SET", "u1", f"#{index}", 0)
     return f"cleared the Kvrocks bit of held seat {_seat(t)}"
 

@@ -1,7 +1,7 @@
 """After-run checks, read from PostgreSQL and Kvrocks directly. Each returns a count of
 violations (0 = holds), so a broken build shows up as a non-zero number (see `--sabotage`).
 
-Seat bits are read only with `BITFIELD key GET u1 #i` (DESIGN.md §6).
+Seat bits are read only with `BITFIELD key GET u1 #i` (spec/architecture.md, "Kvrocks rules").
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ import asyncpg
 from redis.asyncio import Redis
 
 from deploy.loadtest.report import add_up
-from src.service.contract import alloc_key, avail_key, seat_index, seats_key, subsection_tag
+from src.service.contract import alloc_key, avail_key, seats_key, subsection_tag
+from src.service.seats import SeatPosition
 
 BITFIELD_CHUNK = 1000
 Seats = dict[str, set]  # subsection tag → seat indexes, or (booking id, index) pairs
@@ -119,7 +120,7 @@ async def held_seats(conn: asyncpg.Connection, event_id: int, cols: int) -> Seat
     held: Seats = defaultdict(set)
     for r in rows:
         tag = subsection_tag(event_id, r["section"], r["subsection"])
-        held[tag].add((r["row"] - 1) * cols + r["seat"] - 1)
+        held[tag].add(SeatPosition(r["row"], r["seat"]).index(cols))
     return held
 
 
@@ -131,7 +132,8 @@ async def claimed_seats(conn: asyncpg.Connection, event_id: int, cols: int) -> S
     claimed: Seats = defaultdict(set)
     for r in rows:
         tag = subsection_tag(event_id, r["section"], r["subsection"])
-        claimed[tag].update((str(r["id"]), seat_index(p, cols)) for p in r["seat_positions"])
+        claimed[tag].update((str(r["id"]), SeatPosition.parse(p).index(cols))
+                            for p in r["seat_positions"])
     return claimed
 
 

@@ -1,9 +1,13 @@
-"""The only module both services share: Kafka messages, key layout and pub/sub payloads.
+"""The wire contract both services share: Kafka messages, key layout and pub/sub payloads.
+
+With `lifecycle.py` (statuses) and `seats.py` (seat positions) it is all the code the two
+services have in common (spec/architecture.md, "Components").
 
 Messages are JSON, validated by pydantic on both sides, with a `type` discriminator and a
 schema `version`. Every message about one subsection is keyed `"{event}:{section}:{subsection}"`
-so it lands on one partition and is handled in order (DESIGN.md §3.4). Kvrocks keys of one
-subsection share that tag in braces so a script's keys hash to one cluster slot (DESIGN.md §6).
+so it lands on one partition and is handled in order (spec/architecture.md, guarantee 4).
+Kvrocks keys of one subsection share that tag in braces so a script's keys hash to one cluster
+slot (spec/architecture.md, "Kvrocks rules").
 """
 
 import json
@@ -14,13 +18,12 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
+from src.service.lifecycle import BookingStatus
+
 COMMANDS_TOPIC = "booking.commands"
 DEAD_LETTER_TOPIC = "booking.commands.dlq"
 RESERVATION_GROUP = "reservation"
 SCHEMA_VERSION = 1
-
-BookingStatus = Literal["processing", "pending_payment", "completed", "cancelled", "failed"]
-FINAL_STATUSES: frozenset[str] = frozenset({"completed", "failed", "cancelled"})
 
 
 class _Message(BaseModel):
@@ -36,7 +39,7 @@ class SubsectionConfig(_Message):
 
 
 class BookingCreated(_Message):
-    """Command to allocate seats for a booking (booking PRD §6.4 BookingCreatedDomainEvent)."""
+    """Command to allocate seats for a booking (spec/booking.md, "Messages")."""
 
     type: Literal["BookingCreated"] = "BookingCreated"
     version: int = SCHEMA_VERSION
@@ -54,7 +57,7 @@ class BookingCreated(_Message):
 
 
 class BookingCancelled(_Message):
-    """Command to release whatever seats a booking holds (booking PRD §6.4)."""
+    """Command to release whatever seats a booking holds (spec/booking.md, "Messages")."""
 
     type: Literal["BookingCancelled"] = "BookingCancelled"
     version: int = SCHEMA_VERSION
@@ -105,14 +108,14 @@ class BookingStatusUpdate(_Message):
 
 
 def status_update_json(
-    booking_id: UUID, buyer_id: int, event_id: int, status: str,
+    booking_id: UUID, buyer_id: int, event_id: int, status: BookingStatus,
     seat_positions: Sequence[str], total_price: int, reason: str | None,
 ) -> bytes:
     """`BookingStatusUpdate` as JSON bytes, written directly for the consumer's hot loop (a
     batch publishes thousands); `test_contract.py` checks it parses back into the model."""
     return json.dumps({
         "booking_id": str(booking_id), "buyer_id": buyer_id, "event_id": event_id,
-        "status": status, "seat_positions": list(seat_positions), "total_price": total_price,
+        "status": str(status), "seat_positions": list(seat_positions), "total_price": total_price,
         "reason": reason,
     }, separators=(",", ":")).encode()
 
@@ -155,21 +158,10 @@ def cursor_key(tag: str) -> str:
 
 
 def booking_status_channel(buyer_id: int, event_id: int) -> str:
-    """Pub/sub channel of one buyer's bookings on one event (booking PRD §6.5)."""
+    """Pub/sub channel of one buyer's bookings on one event (spec/booking.md, "Live updates")."""
     return f"booking:status:{buyer_id}:{event_id}"
 
 
 def event_state_channel(event_id: int) -> str:
     """Pub/sub channel of seat-count changes on one event."""
     return f"event_state_updates:{event_id}"
-
-
-def seat_index(position: str, cols: int) -> int:
-    """Bit index of `"row-seat"` (1-based) in a subsection with `cols` seats per row."""
-    row, seat = position.split("-")
-    return (int(row) - 1) * cols + (int(seat) - 1)
-
-
-def seat_position(index: int, cols: int) -> str:
-    """Inverse of `seat_index`: bit index → `"row-seat"`."""
-    return f"{index // cols + 1}-{index % cols + 1}"

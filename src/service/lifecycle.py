@@ -1,0 +1,117 @@
+"""The booking lifecycle as data: every status, every allowed transition and who owns it.
+
+This module is the one home of the status vocabulary (spec/architecture.md, "Lifecycle").
+Both services read it; every compare-and-set in either service takes its `WHERE status …`
+from a `Transition` here, and `test/integration/test_lifecycle_schema.py` holds the
+migration's CHECK constraints to the enums below. Adding a state is a change here plus the
+code that uses its new transition.
+
+A booking moves `processing → pending_payment → completed`, or ends `failed` or
+`cancelled` (spec/booking.md, rule 5). Its tickets (one row per seat) move with it:
+`available → reserved` when the booking settles holding seats, `reserved → sold` when it is
+paid, `reserved → available` when it is cancelled.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class BookingStatus(StrEnum):
+    """Where a booking is in its life (spec/booking.md, rule 5)."""
+
+    PROCESSING = "processing"
+    PENDING_PAYMENT = "pending_payment"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+    FAILED = "failed"
+
+
+class TicketStatus(StrEnum):
+    """Where a seat's ticket is: free, held by a booking awaiting payment, or paid for."""
+
+    AVAILABLE = "available"
+    RESERVED = "reserved"
+    SOLD = "sold"
+
+
+class Owner(StrEnum):
+    """The service that performs a transition (spec/architecture.md, "Ownership")."""
+
+    TICKETING = "ticketing"
+    RESERVATION = "reservation"
+
+
+@dataclass(frozen=True)
+class Transition:
+    """One allowed move of a booking from any of `sources` to `target`.
+
+    `tickets` is how the booking's tickets move along with it, (from, to), or None when they
+    do not move. Only `owner` may perform the transition.
+    """
+
+    name: str
+    sources: tuple[BookingStatus, ...]
+    target: BookingStatus
+    owner: Owner
+    tickets: tuple[TicketStatus, TicketStatus] | None = None
+
+    def allows(self, status: BookingStatus) -> bool:
+        """True when a booking in `status` may take this transition."""
+        return status in self.sources
+
+    def guard(self, column: str = "status") -> str:
+        """SQL condition on `column` for a compare-and-set, e.g. `status IN ('processing')`."""
+        return sql_in(column, self.sources)
+
+    def ticket_move(self) -> tuple[TicketStatus, TicketStatus]:
+        """(from, to) of the booking's tickets; raises `ValueError` if they do not move."""
+        if self.tickets is None:
+            raise ValueError(f"{self.name} moves no tickets")
+        return self.tickets
+
+    def tickets_guard(self, column: str = "status") -> str:
+        """SQL condition on the tickets' status `column` before this transition moves them."""
+        return sql_in(column, self.ticket_move()[:1])
+
+
+# The reservation service settles a booking: seats held, or refused.
+HOLD = Transition("hold", (BookingStatus.PROCESSING,), BookingStatus.PENDING_PAYMENT,
+                  Owner.RESERVATION, (TicketStatus.AVAILABLE, TicketStatus.RESERVED))
+REFUSE = Transition("refuse", (BookingStatus.PROCESSING,), BookingStatus.FAILED,
+                    Owner.RESERVATION)
+# The ticketing service: the buyer cancels or pays; the outbox relay gives up.
+CANCEL_UNSETTLED = Transition("cancel_unsettled", (BookingStatus.PROCESSING,),
+                              BookingStatus.CANCELLED, Owner.TICKETING)
+CANCEL_HELD = Transition("cancel_held", (BookingStatus.PENDING_PAYMENT,), BookingStatus.CANCELLED,
+                         Owner.TICKETING, (TicketStatus.RESERVED, TicketStatus.AVAILABLE))
+PAY = Transition("pay", (BookingStatus.PENDING_PAYMENT,), BookingStatus.COMPLETED,
+                 Owner.TICKETING, (TicketStatus.RESERVED, TicketStatus.SOLD))
+GIVE_UP = Transition("give_up", (BookingStatus.PROCESSING,), BookingStatus.FAILED,
+                     Owner.TICKETING)
+
+TRANSITIONS: tuple[Transition, ...] = (HOLD, REFUSE, CANCEL_UNSETTLED, CANCEL_HELD, PAY, GIVE_UP)
+
+INITIAL = BookingStatus.PROCESSING
+# Final: no transition leaves it. The SSE stream closes once a booking reaches one.
+FINAL: frozenset[BookingStatus] = frozenset(
+    s for s in BookingStatus if not any(t.allows(s) for t in TRANSITIONS)
+)
+OPEN: frozenset[BookingStatus] = frozenset(BookingStatus) - FINAL
+# The ticket status of a booking's seats while it is in a given status (only statuses that
+# hold seats are listed).
+SEATS_OF: dict[BookingStatus, TicketStatus] = {
+    t.target: t.tickets[1] for t in TRANSITIONS
+    if t.tickets is not None and t.tickets[1] is not TicketStatus.AVAILABLE
+}
+HOLDING: frozenset[BookingStatus] = frozenset(SEATS_OF)
+
+
+def sql_in(column: str, statuses: Iterable[StrEnum]) -> str:
+    """SQL condition `column IN ('a', 'b')` over enum members (never user input)."""
+    return f"{column} IN ({', '.join(repr(str(s)) for s in statuses)})"
+
+
+def values(statuses: frozenset[BookingStatus] | tuple[BookingStatus, ...]) -> list[str]:
+    """Plain strings of `statuses`, sorted: for SQL array parameters and messages."""
+    return sorted(str(s) for s in statuses)
