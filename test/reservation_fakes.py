@@ -13,6 +13,8 @@ from src.service.contract import (
     SubsectionConfig,
     SubsectionState,
 )
+from src.service.lifecycle import BookingStatus
+from src.service.reservation.application.batches import BatchReport, Command
 from src.service.reservation.application.ports import (
     BookingState,
     DeadLetter,
@@ -23,14 +25,17 @@ from src.service.reservation.application.ports import (
     Snapshot,
     Subsection,
 )
+from src.service.reservation.bootstrap import Reservation
 from src.service.reservation.domain.allocation import (
-    CANCELLED,
     NOT_ENOUGH_SEATS,
     SEATS_TAKEN,
+    WAS_CANCELLED,
     Allocation,
+    AllocationStatus,
     SeatRequest,
 )
-from src.service.reservation.domain.seat_selection import best_available, manual
+from src.service.seats import SeatPosition, parse_all
+from test.seat_selection_model import best_available, manual
 
 RELEASED: tuple[int, ...] = ()  # the fake's tombstone; a held entry is never empty
 
@@ -49,6 +54,16 @@ def created(
         config=SubsectionConfig(rows=rows, cols=cols, price=price),
         occurred_at=datetime.now(UTC),
     )
+
+
+async def settle(app: Reservation, commands: Sequence[Command]) -> BatchReport:
+    """Both steps of a batch, one after the other, as the consumer's careful path runs them."""
+    return await app.record(await app.allocate(commands))
+
+
+def seat_positions(*texts: str) -> tuple[SeatPosition, ...]:
+    """`"row-seat"` texts as positions."""
+    return parse_all(texts)
 
 
 def cancelled(command: BookingCreated) -> BookingCancelled:
@@ -78,19 +93,19 @@ class FakeSeatMap:
             if r.booking_id in alloc:
                 held = alloc[r.booking_id]
                 out.append(
-                    Allocation(r.booking_id, "replayed", held) if held
-                    else Allocation(r.booking_id, "cancelled", reason=CANCELLED)
+                    Allocation(r.booking_id, AllocationStatus.REPLAYED, held) if held
+                    else Allocation(r.booking_id, AllocationStatus.RELEASED, reason=WAS_CANCELLED)
                 )
                 continue
             seats = self._select(taken, where, r)
             if seats is None:
                 reason = SEATS_TAKEN if r.mode == "manual" else NOT_ENOUGH_SEATS
-                out.append(Allocation(r.booking_id, "failed", reason=reason))
+                out.append(Allocation(r.booking_id, AllocationStatus.REFUSED, reason=reason))
                 continue
             for i in seats:
                 taken[i] = 1
             alloc[r.booking_id] = tuple(seats)
-            out.append(Allocation(r.booking_id, "allocated", tuple(seats)))
+            out.append(Allocation(r.booking_id, AllocationStatus.ALLOCATED, tuple(seats)))
         return GroupAllocation(out, taken.count(0))
 
     async def allocate_many(
@@ -125,21 +140,25 @@ class FakeSeatMap:
 
 
 class FakeBookingLedger:
-    """Bookings in a dict, with the compare-and-set rules of the PostgreSQL adapter."""
+    """Bookings in a dict, with the compare-and-set rules of the PostgreSQL adapter: each
+    settlement's transition (`hold` or `refuse`) moves a booking only from its sources."""
 
     def __init__(self, conflict_on: Sequence[UUID] = ()) -> None:
+        """`conflict_on`: bookings whose tickets PostgreSQL would not have available."""
         self.bookings: dict[UUID, BookingState] = {}
         self.transactions = 0
         self.conflict_on = set(conflict_on)
 
-    def add(self, command: BookingCreated, status: str = "processing") -> None:
+    def add(
+        self, command: BookingCreated, status: BookingStatus = BookingStatus.PROCESSING
+    ) -> None:
         """Store the booking a command is about, as the ticketing service would have."""
         self.bookings[command.booking_id] = BookingState(
             command.booking_id, command.buyer_id, command.event_id, status, (), 0, None, False
         )
 
     async def settle(self, settlements: Sequence[Settlement]) -> LedgerResult:
-        if self.conflict_on & {s.booking_id for s in settlements}:
+        if self.conflict_on & {s.booking_id for s in settlements if s.seat_positions}:
             raise SeatConflict("a seat to reserve was not available")
         self.transactions += 1
         changed = {s.booking_id for s in settlements if self._move(s)}
@@ -156,24 +175,14 @@ class FakeBookingLedger:
 
     def _move(self, s: Settlement) -> bool:
         state = self.bookings.get(s.booking_id)
-        if state is None or state.status != "processing":
+        if state is None or not s.transition.allows(state.status):
             return False
-        status = "pending_payment" if s.seat_positions else "failed"
+        if s.seat_positions:
+            state = replace(state, seat_positions=s.seat_positions, total_price=s.total_price)
         self.bookings[s.booking_id] = replace(
-            state, status=status, seat_positions=s.seat_positions,
-            total_price=s.total_price, failure_reason=s.failure_reason,
+            state, status=s.transition.target, failure_reason=s.failure_reason
         )
         return True
-
-    async def fail(self, booking_id: UUID, reason: str) -> BookingState | None:
-        state = self.bookings.get(booking_id)
-        if state is None:
-            return None
-        changed = state.status == "processing"
-        if changed:
-            state = replace(state, status="failed", failure_reason=reason)
-            self.bookings[booking_id] = state
-        return replace(state, changed=changed)
 
     async def snapshots(self, event_id: int | None = None) -> list[Snapshot]:
         return []
@@ -192,7 +201,7 @@ class RecordingPublisher:
         self.bookings.extend(bookings)
         self.subsections.extend(subsections)
 
-    def statuses(self) -> list[tuple[UUID, str]]:
+    def statuses(self) -> list[tuple[UUID, BookingStatus]]:
         """(booking, status) of every booking update, in order."""
         return [(u.booking_id, u.status) for u in self.bookings]
 

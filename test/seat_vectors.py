@@ -1,4 +1,5 @@
-"""One table of seat-selection vectors, driving both the Python rules and the Lua script.
+"""One table of seat-selection vectors, driving both the Python reference model
+(`test/seat_selection_model.py`) and the Lua script (`adapters/allocate.lua`).
 
 A layout is a tuple of rows, '0' free and '1' taken; expected seats are "row-seat" positions
 (1-based), or None when the request must fail and hold nothing.

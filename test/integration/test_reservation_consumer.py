@@ -19,7 +19,7 @@ from src.service.reservation.entrypoints.consumer import serve
 from src.service.reservation.settings import ConsumerSettings, Settings
 from test.integration.factories import insert_event, insert_user
 from test.integration.test_reservation_rebuild import insert_bookings
-from test.integration.test_reservation_seat_map import bits
+from test.integration.test_reservation_seat_map import bits, clear
 from test.reservation_fakes import created
 
 DEADLINE_S = 30
@@ -78,6 +78,7 @@ async def test_the_consumer_settles_two_events_and_parks_poison(settings, pg_poo
                             created(events[0], quantity=1, buyer_id=buyer))
     async with pg_pool.acquire() as conn:
         await insert_bookings(conn, first, second, later)
+    await clear(redis, *[subsection_tag(e, "A", 1) for e in events])  # no seat map yet
     pubsub = redis.pubsub()
     await pubsub.subscribe(*[booking_status_channel(buyer, e) for e in events])
     cfg = settings.consumer
@@ -165,6 +166,7 @@ async def test_a_message_postgres_refuses_is_dead_lettered_and_its_booking_faile
             "WHERE event_id = $2 AND row = 1 AND seat = 4", squatter.booking_id, event_id,
         )
     tag = subsection_tag(event_id, "A", 1)
+    await clear(redis, tag)
     cfg = settings.consumer
     await ensure_topics(settings.kafka, {cfg.commands_topic: 1, cfg.dead_letter_topic: 1})
     async with running(settings):

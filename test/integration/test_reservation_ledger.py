@@ -1,12 +1,17 @@
-"""The PostgreSQL ledger: one transaction per batch, compare-and-sets, ticket counts."""
+"""The PostgreSQL ledger: one transaction per batch, compare-and-sets of the `hold` and
+`refuse` transitions, ticket counts (spec/architecture.md, guarantee 2 and "Lifecycle")."""
 
 import uuid
 
 import pytest
 
+from src.service.lifecycle import BookingStatus
 from src.service.reservation.adapters.postgres import PostgresBookingLedger
 from src.service.reservation.application.ports import SeatConflict, Settlement
 from test.integration.factories import insert_event, insert_user
+from test.reservation_fakes import seat_positions
+
+PENDING, FAILED = BookingStatus.PENDING_PAYMENT, BookingStatus.FAILED
 
 
 async def insert_booking(conn, buyer_id: int, event_id: int, status: str = "processing"):
@@ -28,11 +33,11 @@ async def event(pg_pool):
 
 
 def held(booking_id, event_id, *positions):
-    return Settlement(booking_id, event_id, "A", 1, positions, total_price=2000)
+    return Settlement(booking_id, event_id, "A", 1, seat_positions(*positions), total_price=2000)
 
 
-def failed(booking_id, event_id):
-    return Settlement(booking_id, event_id, "A", 1, (), 0, "not enough seats available")
+def failed(booking_id, event_id, reason="not enough seats available"):
+    return Settlement(booking_id, event_id, "A", 1, (), 0, reason)
 
 
 async def test_a_batch_settles_processing_bookings_only(pg_pool, event):
@@ -46,11 +51,12 @@ async def test_a_batch_settles_processing_bookings_only(pg_pool, event):
     ])
 
     states = result.bookings
-    assert (states[ok].status, states[ok].changed) == ("pending_payment", True)
-    assert states[ok].seat_positions == ("1-1", "1-2") and states[ok].total_price == 2000
-    assert (states[lost].status, states[lost].changed) == ("failed", True)
+    assert (states[ok].status, states[ok].changed) == (PENDING, True)
+    assert states[ok].seat_positions == seat_positions("1-1", "1-2")
+    assert states[ok].total_price == 2000
+    assert (states[lost].status, states[lost].changed) == (FAILED, True)
     assert states[lost].failure_reason == "not enough seats available"
-    assert (states[gone].status, states[gone].changed) == ("cancelled", False)
+    assert (states[gone].status, states[gone].changed) == (BookingStatus.CANCELLED, False)
     assert [(s.available, s.reserved, s.sold) for s in result.subsections] == [(4, 2, 0)]
     async with pg_pool.acquire() as conn:
         tickets = await conn.fetch(
@@ -69,9 +75,8 @@ async def test_a_redelivered_batch_changes_nothing(pg_pool, event):
 
     again = await ledger.settle([held(booking, event_id, "1-3")])
 
-    assert (again.bookings[booking].status, again.bookings[booking].changed) == (
-        "pending_payment", False
-    )
+    assert (again.bookings[booking].status, again.bookings[booking].changed) == (PENDING, False)
+    assert again.bookings[booking].seat_positions == seat_positions("1-3")
     assert again.subsections == []
 
 
@@ -94,16 +99,32 @@ async def test_a_seat_not_available_in_postgres_rolls_the_batch_back(pg_pool, ev
         ) == "available"
 
 
-async def test_fail_is_a_compare_and_set(pg_pool, event):
+async def test_refuse_is_a_compare_and_set(pg_pool, event):
     event_id, buyer = event
     async with pg_pool.acquire() as conn:
         booking = await insert_booking(conn, buyer, event_id)
     ledger = PostgresBookingLedger(pg_pool)
 
-    first = await ledger.fail(booking, "SeatConflict: x")
-    second = await ledger.fail(booking, "other")
+    first = (await ledger.settle([failed(booking, event_id, "SeatConflict: x")])).bookings
+    second = (await ledger.settle([failed(booking, event_id, "other")])).bookings
 
-    assert (first.status, first.changed) == ("failed", True)
-    assert first.failure_reason == "SeatConflict: x"
-    assert (second.changed, second.failure_reason) == (False, "SeatConflict: x")
-    assert await ledger.fail(uuid.uuid4(), "nobody") is None
+    assert (first[booking].status, first[booking].changed) == (FAILED, True)
+    assert first[booking].failure_reason == "SeatConflict: x"
+    assert (second[booking].changed, second[booking].failure_reason) == (False, "SeatConflict: x")
+    assert (await ledger.settle([failed(uuid.uuid4(), event_id, "nobody")])).bookings == {}
+
+
+async def test_a_refused_manual_booking_keeps_the_seats_it_asked_for(pg_pool, event):
+    event_id, buyer = event
+    async with pg_pool.acquire() as conn:
+        booking = await insert_booking(conn, buyer, event_id)
+        await conn.execute("UPDATE bookings SET seat_positions = '{2-1,2-2}', total_price = 9 "
+                           "WHERE id = $1", booking)
+
+    result = await PostgresBookingLedger(pg_pool).settle([failed(booking, event_id)])
+
+    state = result.bookings[booking]
+    assert (state.status, state.seat_positions, state.total_price) == (
+        FAILED, seat_positions("2-1", "2-2"), 9
+    )
+    assert result.subsections == []

@@ -1,6 +1,7 @@
-"""Guarantee 7: wipe a subsection's keys, rebuild them from PostgreSQL, get the same state."""
+"""Guarantee 7 (spec/architecture.md): wipe a subsection's keys, rebuild them from PostgreSQL,
+get the same state."""
 
-from src.service.contract import alloc_key, avail_key, seats_key
+from src.service.contract import alloc_key, avail_key
 from src.service.reservation.adapters.kvrocks import RedisSeatMap, RedisStatusPublisher
 from src.service.reservation.adapters.postgres import PostgresBookingLedger
 from src.service.reservation.application.ports import Subsection
@@ -8,8 +9,8 @@ from src.service.reservation.bootstrap import build
 from src.service.reservation.entrypoints.rebuild import rebuild
 from src.service.reservation.settings import load_settings
 from test.integration.factories import insert_event, insert_user
-from test.integration.test_reservation_seat_map import bits
-from test.reservation_fakes import RecordingDeadLetters, cancelled, created
+from test.integration.test_reservation_seat_map import bits, clear
+from test.reservation_fakes import RecordingDeadLetters, cancelled, created, settle
 
 
 async def insert_bookings(conn, *commands) -> None:
@@ -48,7 +49,7 @@ async def test_rebuild_restores_bits_counters_and_allocations(redis, pg_pool):
         seller, buyer = await insert_user(conn, "seller"), await insert_user(conn)
         event_id = await insert_event(conn, seller, rows=2, cols=3, sections=(("A", 1000, 2),))
     subs = [Subsection(event_id, "A", n, 2, 3) for n in (1, 2)]
-    await redis.delete(*[k(s.tag) for s in subs for k in (seats_key, alloc_key, avail_key)])
+    await clear(redis, *[s.tag for s in subs])  # no command has reached them yet
     a1, a2, a3 = (created(event_id, quantity=2, buyer_id=buyer),
                   created(event_id, positions=["2-3"], buyer_id=buyer),
                   created(event_id, quantity=2, buyer_id=buyer))
@@ -57,17 +58,17 @@ async def test_rebuild_restores_bits_counters_and_allocations(redis, pg_pool):
         await insert_bookings(conn, a1, a2, a3, b1)
     app = build(RedisSeatMap(redis), PostgresBookingLedger(pg_pool), RedisStatusPublisher(redis),
                 RecordingDeadLetters())
-    await app.settle([a1, a2, a3, b1])
+    await settle(app, [a1, a2, a3, b1])
     async with pg_pool.acquire() as conn:
         await cancel_in_postgres(conn, a1.booking_id)
         await conn.execute(
             "UPDATE tickets SET status = 'sold' WHERE booking_id = $1", a3.booking_id
         )
-    await app.settle([cancelled(a1)])
+    await settle(app, [cancelled(a1)])
     before = [await seat_state(redis, s) for s in subs]
     assert before[0][0] == [0, 0, 0, 1, 1, 1] and before[0][1] == b"3"
 
-    await redis.delete(*[k(s.tag) for s in subs for k in (seats_key, alloc_key, avail_key)])
+    await clear(redis, *[s.tag for s in subs])
     assert await rebuild(load_settings(), event_id) == 2
 
     assert [await seat_state(redis, s) for s in subs] == before

@@ -1,16 +1,22 @@
-"""The seat-map Lua scripts on a real redis-server: selection vectors, idempotency, release."""
+"""The seat-map Lua scripts on a real redis-server: selection vectors, idempotency, release,
+and seat maps created lazily by the first command (spec/architecture.md, "Ownership")."""
 
 import random
 import uuid
 
 import pytest
 
-from src.service.contract import alloc_key, avail_key, seat_index, seat_position, seats_key
-from src.service.reservation.adapters.kvrocks import RedisSeatMap
+from src.service.contract import alloc_key, avail_key, cursor_key, seats_key
+from src.service.reservation.adapters.kvrocks import RedisSeatMap, subsection_keys
+from src.service.reservation.application.allocate_batch import position_index
 from src.service.reservation.application.ports import Subsection
-from src.service.reservation.domain.allocation import SeatRequest
-from src.service.reservation.domain.seat_selection import best_available
+from src.service.reservation.domain.allocation import AllocationStatus, SeatRequest
+from src.service.seats import SeatPosition
+from test.seat_selection_model import best_available
 from test.seat_vectors import BEST_AVAILABLE, MANUAL, shape, taken_bits, vector_ids
+
+ALLOCATED, REPLAYED = AllocationStatus.ALLOCATED, AllocationStatus.REPLAYED
+REFUSED, RELEASED = AllocationStatus.REFUSED, AllocationStatus.RELEASED
 
 
 def fresh(rows: int, cols: int) -> Subsection:
@@ -24,6 +30,11 @@ async def bits(redis, where: Subsection) -> list[int]:
     for i in range(where.rows * where.cols):
         op.get("u1", f"#{i}")
     return await op.execute()
+
+
+async def clear(redis, *tags: str) -> None:
+    """Delete every seat-map key of the subsections: as if no command had reached them."""
+    await redis.delete(*[key for tag in tags for key in subsection_keys(tag)])
 
 
 async def occupy(redis, where: Subsection, taken: list[int]) -> None:
@@ -50,24 +61,22 @@ async def test_lua_best_available_matches_the_vectors(redis, layout, quantity, e
 
     (allocation,) = group.allocations
     if expected is None:
-        assert allocation.status == "failed"
+        assert allocation.status == REFUSED
         assert await bits(redis, where) == taken_bits(layout)
     else:
-        assert allocation.status == "allocated"
-        assert [seat_position(i, where.cols) for i in allocation.seats] == expected
+        assert allocation.status == ALLOCATED
+        assert [str(SeatPosition.at(i, where.cols)) for i in allocation.seats] == expected
 
 
 @pytest.mark.parametrize(("layout", "positions", "expected"), MANUAL, ids=vector_ids(MANUAL))
 async def test_lua_manual_matches_the_vectors(redis, layout, positions, expected):
     where = fresh(*shape(layout))
     await occupy(redis, where, taken_bits(layout))
-    seats = tuple(
-        seat_index(p, where.cols) if int(p.split("-")[1]) <= where.cols else -1 for p in positions
-    )
+    seats = tuple(position_index(p, where.rows, where.cols) for p in positions)
 
     (allocation,) = (await RedisSeatMap(redis).allocate(where, [ask(seats=seats)])).allocations
 
-    assert (allocation.status == "allocated") is expected
+    assert (allocation.status == ALLOCATED) is expected
 
 
 async def test_a_group_allocates_in_order_and_counts_down(redis):
@@ -77,7 +86,7 @@ async def test_a_group_allocates_in_order_and_counts_down(redis):
     group = await RedisSeatMap(redis).allocate(where, [first, second, third])
 
     assert [(a.status, a.seats) for a in group.allocations] == [
-        ("allocated", (0, 1)), ("allocated", (5,)), ("failed", ())
+        (ALLOCATED, (0, 1)), (ALLOCATED, (5,)), (REFUSED, ())
     ]
     assert group.allocations[2].reason == "not enough seats available"
     assert group.available == 3
@@ -90,7 +99,7 @@ async def test_redelivery_returns_the_recorded_allocation(redis):
 
     group = await seat_map.allocate(where, [request])
 
-    assert [(a.status, a.seats) for a in group.allocations] == [("replayed", (0, 1))]
+    assert [(a.status, a.seats) for a in group.allocations] == [(REPLAYED, (0, 1))]
     assert await bits(redis, where) == [1, 1, 0, 0, 0, 0]
     assert group.available == 4
 
@@ -115,7 +124,7 @@ async def test_a_tombstone_blocks_a_late_allocation(redis):
 
     (allocation,) = (await seat_map.allocate(where, [late])).allocations
 
-    assert allocation.status == "cancelled"
+    assert (allocation.status, allocation.reason) == (RELEASED, "booking was cancelled")
     assert await bits(redis, where) == [0, 0, 0, 0]
 
 
@@ -165,7 +174,64 @@ async def test_allocate_many_answers_each_subsection_even_after_a_script_flush(r
 
     groups = await RedisSeatMap(redis).allocate_many([(first, [ask(2)]), (second, [ask(2)])])
 
-    assert [a.status for g in groups for a in g.allocations] == ["allocated", "failed"]
+    assert [a.status for g in groups for a in g.allocations] == [ALLOCATED, REFUSED]
     assert [g.available for g in groups] == [2, 1]
     assert await bits(redis, first) == [1, 1, 0, 0]
     assert await bits(redis, second) == [1, 1, 1, 0]
+
+
+async def test_allocate_on_a_subsection_without_any_key_creates_a_right_seat_map(redis):
+    where, seat_map = fresh(2, 4), RedisSeatMap(redis)
+    await clear(redis, where.tag)
+    pair, manual, four = ask(2), ask(seats=(5, 6)), ask(4)
+
+    group = await seat_map.allocate(where, [pair, manual, four])
+
+    assert [(a.status, a.seats) for a in group.allocations] == [
+        (ALLOCATED, (0, 1)), (ALLOCATED, (5, 6)), (ALLOCATED, (2, 3, 4, 7))
+    ]
+    assert group.available == 0
+    assert int(await redis.get(avail_key(where.tag))) == 0
+    assert await bits(redis, where) == [1] * 8
+    assert await redis.hget(alloc_key(where.tag), str(manual.booking_id)) == b"5,6"
+
+
+async def test_allocate_recounts_a_missing_counter_from_the_bits(redis):
+    where = fresh(2, 3)
+    await clear(redis, where.tag)
+    await occupy(redis, where, [1, 0, 1, 0, 0, 0])  # bits without a counter
+
+    group = await RedisSeatMap(redis).allocate(where, [ask(1)])
+
+    assert [(a.status, a.seats) for a in group.allocations] == [(ALLOCATED, (1,))]
+    assert group.available == 3
+    assert int(await redis.get(avail_key(where.tag))) == 3
+
+
+async def test_release_without_a_counter_leaves_it_missing_and_the_state_right(redis):
+    where, seat_map = fresh(2, 3), RedisSeatMap(redis)
+    await clear(redis, where.tag)
+    mine, other = ask(2), ask(1)
+    await seat_map.allocate(where, [mine, other])
+    await redis.delete(avail_key(where.tag))  # e.g. evicted, or a map from before the counter
+
+    assert await seat_map.release(where.tag, [mine.booking_id]) == 2
+
+    assert await redis.exists(avail_key(where.tag)) == 0  # no counter made up from the freed 2
+    assert await redis.exists(cursor_key(where.tag)) == 0
+    assert await bits(redis, where) == [0, 0, 1, 0, 0, 0]
+    assert await redis.hget(alloc_key(where.tag), str(mine.booking_id)) == b""
+    group = await seat_map.allocate(where, [ask(3)])  # the next allocation recounts: 5 free
+    assert [(a.status, a.seats) for a in group.allocations] == [(ALLOCATED, (3, 4, 5))]
+    assert group.available == 2
+    assert int(await redis.get(avail_key(where.tag))) == 2
+
+
+async def test_release_on_a_subsection_without_any_key_only_leaves_tombstones(redis):
+    where, seat_map, late = fresh(1, 4), RedisSeatMap(redis), ask(1)
+    await clear(redis, where.tag)
+
+    assert await seat_map.release(where.tag, [late.booking_id]) == 0
+
+    assert await redis.exists(avail_key(where.tag), seats_key(where.tag)) == 0
+    assert await redis.hgetall(alloc_key(where.tag)) == {str(late.booking_id).encode(): b""}

@@ -1,24 +1,29 @@
-"""The consumer's error policy with fakes: DLQ for poison, one-by-one fallback, retry."""
+"""The consumer's error policy (`failures.py`) with fakes: DLQ for poison, one-by-one fallback,
+retry, and each polled batch decoded once."""
 
 import asyncio
 
 from aiokafka import ConsumerRecord
 
 from src.service.contract import encode, subsection_tag
+from src.service.lifecycle import BookingStatus
 from src.service.reservation.application.ports import Unavailable
 from src.service.reservation.bootstrap import build
-from src.service.reservation.entrypoints.settling import settle_until_done
+from src.service.reservation.entrypoints import failures
+from src.service.reservation.entrypoints.batch import decode
 from src.service.reservation.settings import ConsumerSettings
 from test.reservation_fakes import (
     FakeBookingLedger,
     FakeSeatMap,
     RecordingDeadLetters,
     RecordingPublisher,
+    cancelled,
     created,
 )
 
 TAG = subsection_tag(1, "A", 1)
 NO_BACKOFF = ConsumerSettings(backoff_min_s=0, backoff_max_s=0)
+PENDING, FAILED = BookingStatus.PENDING_PAYMENT, BookingStatus.FAILED
 
 
 def record(value: bytes, offset: int = 0) -> ConsumerRecord:
@@ -39,20 +44,55 @@ class FlakySeatMap(FakeSeatMap):
         return await super().allocate(where, requests)
 
 
+class FlakyDeadLetters(RecordingDeadLetters):
+    """Unreachable for the first `failures` sends."""
+
+    def __init__(self, failures: int):
+        super().__init__()
+        self.failures = failures
+
+    async def send(self, letter):
+        if self.failures:
+            self.failures -= 1
+            raise Unavailable("kafka down")
+        await super().send(letter)
+
+
+class BrokenRelease(FakeSeatMap):
+    """Its release script always fails."""
+
+    async def release(self, tag, booking_ids):
+        raise RuntimeError("script error")
+
+
+async def careful(app, records, stop=None) -> bool:
+    return await failures.careful(app, decode(records), NO_BACKOFF, stop or asyncio.Event())
+
+
+def test_a_batch_is_decoded_once_into_commands_and_poison():
+    good, other = created(), created()
+    records = [record(encode(good), 0), record(b"{not json", 1), record(encode(other), 2)]
+
+    batch = decode(records)
+
+    assert batch.records == records
+    assert batch.commands == [good, other]
+    assert [r.offset for r, _ in batch.decoded] == [0, 2]
+    assert [(r.offset, why.startswith("undecodable")) for r, why in batch.poison] == [(1, True)]
+
+
 async def test_poison_goes_to_the_dlq_and_the_rest_is_settled():
     ledger, letters = FakeBookingLedger(), RecordingDeadLetters()
     good = created()
     ledger.add(good)
     app = build(FakeSeatMap(), ledger, RecordingPublisher(), letters)
 
-    done = await settle_until_done(
-        app, [record(b"{not json", 0), record(encode(good), 1)], NO_BACKOFF, asyncio.Event()
-    )
+    done = await careful(app, [record(b"{not json", 0), record(encode(good), 1)])
 
     assert done
     assert [(x.source, x.value) for x in letters.letters] == [("t:0:0", b"{not json")]
     assert letters.letters[0].reason.startswith("undecodable")
-    assert ledger.bookings[good.booking_id].status == "pending_payment"
+    assert ledger.bookings[good.booking_id].status == PENDING
 
 
 async def test_a_message_failing_alone_is_dead_lettered_and_its_booking_failed():
@@ -63,14 +103,28 @@ async def test_a_message_failing_alone_is_dead_lettered_and_its_booking_failed()
     ledger.add(bad)
     app = build(seat_map, ledger, RecordingPublisher(), letters)
 
-    records = [record(encode(good), 0), record(encode(bad), 1)]
-    assert await settle_until_done(app, records, NO_BACKOFF, asyncio.Event())
+    assert await careful(app, [record(encode(good), 0), record(encode(bad), 1)])
 
-    assert ledger.bookings[good.booking_id].status == "pending_payment"
-    assert ledger.bookings[bad.booking_id].status == "failed"
+    assert ledger.bookings[good.booking_id].status == PENDING
+    assert ledger.bookings[bad.booking_id].status == FAILED
     assert ledger.bookings[bad.booking_id].failure_reason.startswith("SeatConflict")
     assert [letter.source for letter in letters.letters] == ["t:0:1"]
     assert seat_map.held(TAG) == [0]  # only the good booking keeps its seat
+
+
+async def test_a_failing_cancel_is_dead_lettered_without_a_reject():
+    command = created(quantity=1)
+    ledger, letters = FakeBookingLedger(), RecordingDeadLetters()
+    ledger.add(command)
+    app = build(BrokenRelease(), ledger, RecordingPublisher(), letters)
+
+    assert await careful(app, [record(encode(cancelled(command)), 3)])
+
+    assert [(x.source, x.reason) for x in letters.letters] == [
+        ("t:0:3", "RuntimeError: script error")
+    ]
+    assert ledger.transactions == 0
+    assert ledger.bookings[command.booking_id].status == BookingStatus.PROCESSING
 
 
 async def test_an_unreachable_dependency_retries_the_same_batch():
@@ -79,10 +133,22 @@ async def test_an_unreachable_dependency_retries_the_same_batch():
     ledger.add(command)
     app = build(seat_map, ledger, RecordingPublisher(), letters)
 
-    assert await settle_until_done(app, [record(encode(command))], NO_BACKOFF, asyncio.Event())
+    assert await careful(app, [record(encode(command))])
 
-    assert ledger.bookings[command.booking_id].status == "pending_payment"
+    assert ledger.bookings[command.booking_id].status == PENDING
     assert letters.letters == []
+
+
+async def test_poison_is_sent_once_even_when_the_dlq_is_down_for_a_while():
+    ledger, letters = FakeBookingLedger(), FlakyDeadLetters(2)
+    good = created()
+    ledger.add(good)
+    app = build(FakeSeatMap(), ledger, RecordingPublisher(), letters)
+
+    assert await careful(app, [record(b"{", 0), record(b"[", 1), record(encode(good), 2)])
+
+    assert [x.source for x in letters.letters] == ["t:0:0", "t:0:1"]
+    assert ledger.bookings[good.booking_id].status == PENDING
 
 
 async def test_a_stop_while_unreachable_gives_up_without_settling():
@@ -92,5 +158,5 @@ async def test_a_stop_while_unreachable_gives_up_without_settling():
     app = build(FlakySeatMap(failures=10**6), ledger, RecordingPublisher(), RecordingDeadLetters())
     stop.set()
 
-    assert not await settle_until_done(app, [record(encode(command))], NO_BACKOFF, stop)
-    assert ledger.bookings[command.booking_id].status == "processing"
+    assert not await careful(app, [record(encode(command))], stop)
+    assert ledger.bookings[command.booking_id].status == BookingStatus.PROCESSING

@@ -1,10 +1,16 @@
-"""The settle, reject use cases with fakes: idempotency, cancellation, grouping, publishing."""
+"""The batch use cases and reject with fakes: idempotency, cancellation, grouping, publishing."""
 
 import pytest
 
 from src.service.contract import subsection_tag
-from src.service.reservation.application.reserve import request, subsection_of
+from src.service.lifecycle import BookingStatus
+from src.service.reservation.application.allocate_batch import (
+    position_index,
+    request,
+    subsection_of,
+)
 from src.service.reservation.bootstrap import build
+from src.service.reservation.domain.allocation import AllocationStatus
 from test.reservation_fakes import (
     FakeBookingLedger,
     FakeSeatMap,
@@ -12,9 +18,12 @@ from test.reservation_fakes import (
     RecordingPublisher,
     cancelled,
     created,
+    seat_positions,
+    settle,
 )
 
 TAG = subsection_tag(1, "A", 1)
+PENDING, FAILED = BookingStatus.PENDING_PAYMENT, BookingStatus.FAILED
 
 
 @pytest.fixture
@@ -42,45 +51,57 @@ async def test_a_batch_allocates_records_once_and_publishes(app, seat_map, ledge
     ledger.add(first)
     ledger.add(second)
 
-    report = await app.settle([first, second])
+    report = await settle(app, [first, second])
 
     assert (report.allocated, report.failed) == (2, 0)
     assert ledger.transactions == 1
-    assert ledger.bookings[first.booking_id].seat_positions == ("1-1", "1-2")
-    assert ledger.bookings[second.booking_id].seat_positions == ("2-3",)
+    assert ledger.bookings[first.booking_id].seat_positions == seat_positions("1-1", "1-2")
+    assert ledger.bookings[second.booking_id].seat_positions == seat_positions("2-3")
     assert seat_map.held(TAG) == [0, 1, 5]
-    assert publisher.statuses() == [
-        (first.booking_id, "pending_payment"), (second.booking_id, "pending_payment")
-    ]
+    assert publisher.statuses() == [(first.booking_id, PENDING), (second.booking_id, PENDING)]
     assert [s.reserved for s in publisher.subsections] == [2, 1]
+
+
+async def test_the_allocate_step_touches_only_the_seat_map(app, seat_map, ledger, publisher):
+    command = created(quantity=2)
+    ledger.add(command)
+
+    allocated = await app.allocate([command])
+
+    assert seat_map.held(TAG) == [0, 1]
+    assert ledger.transactions == 0 and publisher.bookings == []
+    ((_, allocation),) = allocated.outcomes.values()
+    assert (allocation.status, allocation.seats) == (AllocationStatus.ALLOCATED, (0, 1))
+    report = await app.record(allocated)
+    assert (report.size, report.allocated, ledger.transactions) == (1, 1, 1)
 
 
 async def test_redelivery_allocates_nothing_new_and_still_publishes(app, seat_map, ledger,
                                                                     publisher):
     command = created(quantity=2)
     ledger.add(command)
-    await app.settle([command])
+    await settle(app, [command])
 
-    report = await app.settle([command])
+    report = await settle(app, [command])
 
     assert report.allocated == 0
     assert seat_map.held(TAG) == [0, 1]
-    assert ledger.bookings[command.booking_id].seat_positions == ("1-1", "1-2")
-    assert publisher.statuses() == [(command.booking_id, "pending_payment")] * 2
-    assert publisher.bookings[1].seat_positions == ("1-1", "1-2")
+    assert ledger.bookings[command.booking_id].seat_positions == seat_positions("1-1", "1-2")
+    assert publisher.statuses() == [(command.booking_id, PENDING)] * 2
+    assert publisher.bookings[1].seat_positions == seat_positions("1-1", "1-2")
 
 
 async def test_a_booking_cancelled_meanwhile_has_its_seats_released_at_once(
     app, seat_map, ledger, publisher
 ):
     command = created(quantity=3)
-    ledger.add(command, status="cancelled")
+    ledger.add(command, status=BookingStatus.CANCELLED)
 
-    report = await app.settle([command])
+    report = await settle(app, [command])
 
     assert seat_map.held(TAG) == []
     assert report.released == 1
-    assert publisher.statuses() == [(command.booking_id, "cancelled")]
+    assert publisher.statuses() == [(command.booking_id, BookingStatus.CANCELLED)]
 
 
 async def test_a_cancel_command_releases_the_seats_and_blocks_a_late_allocation(
@@ -89,13 +110,13 @@ async def test_a_cancel_command_releases_the_seats_and_blocks_a_late_allocation(
     keep, cancel = created(quantity=2), created(quantity=2)
     ledger.add(keep)
     ledger.add(cancel)
-    await app.settle([keep, cancel])
+    await settle(app, [keep, cancel])
     assert seat_map.held(TAG) == [0, 1, 3, 4]  # the second pair sits together in row 2
 
-    await app.settle([cancelled(cancel)])
+    await settle(app, [cancelled(cancel)])
     assert seat_map.held(TAG) == [0, 1]
 
-    await app.settle([cancel])  # a late redelivery of the original command
+    await settle(app, [cancel])  # a late redelivery of the original command
     assert seat_map.held(TAG) == [0, 1]
 
 
@@ -105,7 +126,7 @@ async def test_commands_are_grouped_by_subsection_keeping_their_order(app, seat_
     for command in (a1, b1, a2, a3):
         ledger.add(command)
 
-    await app.settle([a1, b1, a2, cancelled(a2), a3])
+    await settle(app, [a1, b1, a2, cancelled(a2), a3])
 
     tag_b = subsection_tag(1, "A", 2)
     assert [call for call in seat_map.calls if call[1] == TAG] == [
@@ -124,7 +145,7 @@ async def test_first_runs_of_every_subsection_share_one_seat_map_round_trip(app,
     for command in (a1, b1, c1, a2):
         ledger.add(command)
 
-    await app.settle([a1, b1, c1, cancelled(a1), a2])
+    await settle(app, [a1, b1, c1, cancelled(a1), a2])
 
     tags = [subsection_tag(1, "A", n) for n in (1, 2, 3)]
     assert seat_map.round_trips == [tags, [TAG]]
@@ -136,10 +157,10 @@ async def test_not_enough_seats_fails_the_booking_with_a_reason(app, seat_map, l
     ledger.add(big)
     ledger.add(late)
 
-    report = await app.settle([big, late])
+    report = await settle(app, [big, late])
 
     assert (report.allocated, report.failed) == (1, 1)
-    assert ledger.bookings[late.booking_id].status == "failed"
+    assert ledger.bookings[late.booking_id].status == FAILED
     assert publisher.bookings[1].failure_reason == "not enough seats available"
 
 
@@ -147,23 +168,25 @@ async def test_a_failed_booking_redelivered_later_does_not_keep_seats(app, seat_
     blocker, loser = created(quantity=4), created(quantity=4)
     ledger.add(blocker)
     ledger.add(loser)
-    await app.settle([blocker, loser])
-    await app.settle([cancelled(blocker)])
+    await settle(app, [blocker, loser])
+    await settle(app, [cancelled(blocker)])
 
-    await app.settle([loser])  # seats are free now, but the booking already failed
+    await settle(app, [loser])  # seats are free now, but the booking already failed
 
-    assert ledger.bookings[loser.booking_id].status == "failed"
+    assert ledger.bookings[loser.booking_id].status == FAILED
     assert seat_map.held(TAG) == []
 
 
 async def test_an_unknown_booking_gets_no_seats_and_no_message(app, seat_map, publisher):
-    await app.settle([created(quantity=2)])
+    await settle(app, [created(quantity=2)])
 
     assert seat_map.held(TAG) == []
     assert publisher.bookings == []
 
 
-async def test_reject_releases_fails_and_tells_the_buyer(app, seat_map, ledger, publisher):
+async def test_reject_releases_refuses_through_settle_and_tells_the_buyer(
+    app, seat_map, ledger, publisher
+):
     command = created(quantity=2)
     ledger.add(command)
     await seat_map.allocate(subsection_of(command), [request(command)])
@@ -171,6 +194,35 @@ async def test_reject_releases_fails_and_tells_the_buyer(app, seat_map, ledger, 
     await app.reject(command, "SeatConflict: boom")
 
     assert seat_map.held(TAG) == []
-    assert ledger.bookings[command.booking_id].status == "failed"
-    assert publisher.statuses() == [(command.booking_id, "failed")]
+    assert ledger.transactions == 1  # the one settle path, not a separate write
+    state = ledger.bookings[command.booking_id]
+    assert (state.status, state.failure_reason) == (FAILED, "SeatConflict: boom")
+    assert publisher.statuses() == [(command.booking_id, FAILED)]
 
+
+async def test_reject_is_a_compare_and_set_and_still_tells_the_buyer(app, ledger, publisher):
+    command = created(quantity=2)
+    ledger.add(command)
+    await settle(app, [command])
+
+    await app.reject(command, "SeatConflict: late")
+
+    state = ledger.bookings[command.booking_id]
+    assert (state.status, state.failure_reason) == (PENDING, None)
+    assert publisher.statuses() == [(command.booking_id, PENDING)] * 2
+    assert not publisher.bookings[1].changed
+
+
+async def test_reject_of_an_unknown_booking_publishes_nothing(app, publisher):
+    await app.reject(created(), "SeatConflict: nobody")
+
+    assert publisher.bookings == []
+
+
+@pytest.mark.parametrize(
+    ("text", "index"),
+    [("1-1", 0), ("2-3", 5), ("3-1", -1), ("1-4", -1), ("0-1", -1), ("x-1", -1), ("1", -1),
+     (" 1-1", -1), ("1-1-1", -1)],
+)
+def test_a_requested_position_becomes_a_bit_index_or_minus_one(text, index):
+    assert position_index(text, rows=2, cols=3) == index

@@ -1,9 +1,10 @@
-"""Seat selection rules (pure Python), driven by the table shared with the Lua script test."""
+"""The Python reference model of the seat selection, driven by the table shared with the Lua
+script test."""
 
 import pytest
 
-from src.service.contract import seat_index, seat_position
-from src.service.reservation.domain.seat_selection import best_available, manual
+from src.service.seats import SeatPosition
+from test.seat_selection_model import best_available, manual
 from test.seat_vectors import BEST_AVAILABLE, MANUAL, shape, taken_bits, vector_ids
 
 
@@ -16,13 +17,13 @@ def test_best_available_picks_the_expected_seats(layout, quantity, expected):
     if expected is None:
         assert picked is None
     else:
-        assert [seat_position(i, cols) for i in picked] == expected
+        assert [str(SeatPosition.at(i, cols)) for i in picked] == expected
 
 
 @pytest.mark.parametrize(("layout", "positions", "expected"), MANUAL, ids=vector_ids(MANUAL))
 def test_manual_accepts_only_free_distinct_seats(layout, positions, expected):
     _, cols = shape(layout)
-    indexes = [seat_index(p, cols) for p in positions]
+    indexes = [SeatPosition.parse(p).index(cols) for p in positions]
     assert manual(taken_bits(layout), indexes) is expected
 
 

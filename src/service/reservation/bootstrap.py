@@ -1,4 +1,5 @@
-"""Composition root: settings → clients → adapters → use cases (STYLE.md §1).
+"""Composition root: settings → clients → adapters → use cases (spec/architecture.md,
+"Dependency rule").
 
 Tests pass fakes to `build`; processes open real clients with `open_reservation`, which closes
 them in reverse order.
@@ -18,25 +19,30 @@ from src.service.reservation.adapters.kafka import KafkaDeadLetters
 from src.service.reservation.adapters.kvrocks import RedisSeatMap, RedisStatusPublisher
 from src.service.reservation.adapters.log import LogDeadLetters
 from src.service.reservation.adapters.postgres import PostgresBookingLedger
+from src.service.reservation.application.allocate_batch import AllocateBatch
 from src.service.reservation.application.ports import (
     BookingLedger,
     DeadLetters,
     SeatMap,
     StatusPublisher,
 )
-from src.service.reservation.application.rebuild import RebuildSeatMaps
-from src.service.reservation.application.reject import RejectBooking
-from src.service.reservation.application.reserve import SettleBatch
+from src.service.reservation.application.rebuild_seat_maps import RebuildSeatMaps
+from src.service.reservation.application.record_batch import RecordBatch
+from src.service.reservation.application.reject_booking import RejectBooking
 from src.service.reservation.settings import Settings
 
 
 @dataclass(frozen=True)
 class Reservation:
-    """The use cases of the service, wired, plus the dead-letter port the consumer uses."""
+    """The consumer's use cases, wired, plus the dead-letter port it uses.
 
-    settle: SettleBatch
+    A batch is settled by `record(await allocate(commands))`; the consumer overlaps the two
+    steps of consecutive batches (spec/architecture.md, guarantee 5).
+    """
+
+    allocate: AllocateBatch
+    record: RecordBatch
     reject: RejectBooking
-    rebuild: RebuildSeatMaps
     dead_letters: DeadLetters
 
 
@@ -45,9 +51,9 @@ def build(
 ) -> Reservation:
     """Wire use cases to the given adapters (real or fake)."""
     return Reservation(
-        settle=SettleBatch(seat_map, ledger, publisher),
+        allocate=AllocateBatch(seat_map),
+        record=RecordBatch(seat_map, ledger, publisher),
         reject=RejectBooking(seat_map, ledger, publisher),
-        rebuild=RebuildSeatMaps(seat_map, ledger),
         dead_letters=dead_letters,
     )
 

@@ -2,10 +2,15 @@
 -- KEYS: seats bitfield, alloc hash (booking -> "i,j,k" | '' once released), avail counter,
 --       cursor (lowest row that may have a free seat: every row before it is full).
 -- ARGV: rows, cols, then per booking: id, mode, quantity, comma-separated requested indexes.
--- Returns per booking: status, indexes-or-reason; then the final avail counter.
--- Selection must stay identical to domain/seat_selection.py (test/seat_vectors.py drives both).
--- Seat bits only via BITFIELD u1 (Kvrocks rule). Rows are read lazily from the cursor on, so a
--- call in a busy sale reads a row or two instead of the whole subsection.
+-- Returns per booking: outcome, indexes-or-reason; then the final avail counter. Outcomes (not
+-- booking statuses): 'allocated' (seats newly held), 'replayed' (seats recorded by an earlier
+-- delivery), 'refused' (nothing held, see the reason), 'released' (tombstone: nothing held).
+-- Keys are created lazily: a subsection no command has reached has none, and a missing avail
+-- counter is recounted from the bits (spec/architecture.md, "Ownership").
+-- Selection must stay identical to test/seat_selection_model.py (test/seat_vectors.py drives
+-- both). Seat bits only via BITFIELD u1 (spec/architecture.md, "Kvrocks rules"). Rows are read
+-- lazily from the cursor on, so a call in a busy sale reads a row or two instead of the whole
+-- subsection.
 local rows, cols = tonumber(ARGV[1]), tonumber(ARGV[2])
 local CHUNK = 1000
 local taken, loaded = {}, {}
@@ -85,7 +90,9 @@ local function manual(csv, quantity)
   local out, seen = {}, {}
   for s in string.gmatch(csv, '[^,]+') do
     local i = tonumber(s)
-    if i == nil or i < 0 or i >= rows * cols or seen[i] then return nil, 'invalid seat selection' end
+    if i == nil or i < 0 or i >= rows * cols or seen[i] then
+      return nil, 'invalid seat selection'
+    end
     load(math.floor(i / cols), math.floor(i / cols))
     if taken[i] then return nil, 'requested seats are not available' end
     seen[i] = true
@@ -115,7 +122,7 @@ for a = 3, #ARGV, 4 do
   local id, mode, quantity, csv = ARGV[a], ARGV[a + 1], tonumber(ARGV[a + 2]), ARGV[a + 3]
   local recorded = redis.call('HGET', KEYS[2], id)
   if recorded == '' then
-    result[#result + 1] = 'cancelled'; result[#result + 1] = 'booking was cancelled'
+    result[#result + 1] = 'released'; result[#result + 1] = 'booking was cancelled'
   elseif recorded then
     result[#result + 1] = 'replayed'; result[#result + 1] = recorded
   else
@@ -129,7 +136,7 @@ for a = 3, #ARGV, 4 do
       held = held + #seats
       result[#result + 1] = 'allocated'; result[#result + 1] = hold(id, seats)
     else
-      result[#result + 1] = 'failed'; result[#result + 1] = reason
+      result[#result + 1] = 'refused'; result[#result + 1] = reason
     end
   end
 end

@@ -1,8 +1,10 @@
 """Kvrocks adapters: the seat map (Lua scripts) and the status publisher (pub/sub).
 
 Scripts run by EVALSHA, loading the script on NOSCRIPT (redis-py's `register_script`, or our
-own pipelined loop for a batch's allocations);
-each passes every key in KEYS and the keys of one subsection share a hash tag (DESIGN.md §6).
+own pipelined loop for a batch's allocations); each passes every key in KEYS and the keys of
+one subsection share a hash tag (spec/architecture.md, "Kvrocks rules"). This service is the
+only writer of those keys, and creates them lazily ("Ownership"). Seat positions become their
+`"row-seat"` text for the pub/sub payloads here.
 """
 
 from collections.abc import Iterator, Sequence
@@ -32,7 +34,13 @@ from src.service.reservation.application.ports import (
     Subsection,
     Unavailable,
 )
-from src.service.reservation.domain.allocation import Allocation, SeatRequest
+from src.service.reservation.domain.allocation import (
+    HOLDS_SEATS,
+    Allocation,
+    AllocationStatus,
+    SeatRequest,
+)
+from src.service.seats import format_all
 
 _HERE = Path(__file__).parent
 ALLOCATE_LUA = (_HERE / "allocate.lua").read_text()
@@ -57,6 +65,12 @@ def _text(value: bytes | str | int) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 
 
+# allocate.lua's outcome words, as the client returns them (bytes) or as text.
+_OUTCOMES: dict[bytes | str, AllocationStatus] = {
+    **{s.value.encode(): s for s in AllocationStatus}, **{s.value: s for s in AllocationStatus}
+}
+
+
 def _indexes(csv: str) -> tuple[int, ...]:
     return tuple(int(i) for i in csv.split(",") if i)
 
@@ -71,12 +85,12 @@ def _allocate_args(where: Subsection, requests: Sequence[SeatRequest]) -> list[s
 def _group(requests: Sequence[SeatRequest], reply: list) -> GroupAllocation:
     """Decode allocate.lua's reply: (status, detail) per request, then the free-seat count."""
     allocations = []
-    for r, status, detail in zip(requests, reply[0:-1:2], reply[1:-1:2], strict=True):
-        status, detail = _text(status), _text(detail)
-        if status in ("allocated", "replayed"):
-            allocations.append(Allocation(r.booking_id, status, _indexes(detail)))
+    for r, word, detail in zip(requests, reply[0:-1:2], reply[1:-1:2], strict=True):
+        status, text = _OUTCOMES[word], _text(detail)
+        if status in HOLDS_SEATS:
+            allocations.append(Allocation(r.booking_id, status, _indexes(text)))
         else:
-            allocations.append(Allocation(r.booking_id, status, reason=detail))
+            allocations.append(Allocation(r.booking_id, status, reason=text))
     return GroupAllocation(allocations, int(reply[-1]))
 
 
@@ -125,12 +139,13 @@ class RedisSeatMap:
             return await pipe.execute(raise_on_error=False)
 
     async def release(self, tag: str, booking_ids: Sequence[UUID]) -> int:
-        """Free the seats each booking holds and leave its tombstone; returns seats freed."""
+        """Free the seats each booking holds and leave its tombstone; returns seats freed. A
+        missing free-seat counter stays missing (the next allocation recounts it)."""
         with _translated():
-            freed, _ = await self._release(
+            reply = await self._release(
                 keys=subsection_keys(tag), args=[str(b) for b in booking_ids]
             )
-        return int(freed)
+        return int(reply[0])
 
     async def restore(self, snapshot: Snapshot) -> None:
         """Replace one subsection's bits, counter and allocations with `snapshot`."""
@@ -158,7 +173,8 @@ class RedisStatusPublisher:
         pipe = self._client.pipeline(transaction=False)
         for b in bookings:
             payload = status_update_json(b.booking_id, b.buyer_id, b.event_id, b.status,
-                                         b.seat_positions, b.total_price, b.failure_reason)
+                                         format_all(b.seat_positions), b.total_price,
+                                         b.failure_reason)
             pipe.execute_command("PUBLISH", booking_status_channel(b.buyer_id, b.event_id),
                                  payload)
         for state in subsections:

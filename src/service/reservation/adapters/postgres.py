@@ -1,7 +1,8 @@
 """PostgreSQL adapter: settles a whole batch set-wise (`unnest` arrays) in one transaction.
 
-Every state change is a compare-and-set on the expected status and the rows changed are
-checked (DESIGN.md §3, guarantee 2).
+Every state change is a compare-and-set on the expected status of a `lifecycle` transition
+(`hold` or `refuse`) and the rows changed are checked (spec/architecture.md, guarantee 2 and
+"Lifecycle"). Seat positions become the `"row-seat"` text of the `text[]` columns here.
 """
 
 from collections import Counter
@@ -12,6 +13,7 @@ from uuid import UUID
 import asyncpg
 
 from src.service.contract import SubsectionState
+from src.service.lifecycle import BookingStatus
 from src.service.reservation.adapters import queries as q
 from src.service.reservation.application.ports import (
     BookingState,
@@ -21,6 +23,7 @@ from src.service.reservation.application.ports import (
     Snapshot,
     Unavailable,
 )
+from src.service.seats import SeatPosition, parse_all
 
 _TRANSIENT = (
     asyncpg.PostgresConnectionError,
@@ -41,13 +44,20 @@ def _translated() -> Iterator[None]:
         raise Unavailable(f"postgres: {e!r}") from e
 
 
-def _state(row: asyncpg.Record, changed: bool) -> BookingState:
+_STATUSES: dict[str, BookingStatus] = {s.value: s for s in BookingStatus}
+
+
+def _state(
+    row: asyncpg.Record, changed: bool, positions: tuple[SeatPosition, ...] = ()
+) -> BookingState:
+    """The booking of `row`; `positions`, when given, are what the row's seat_positions hold
+    (the settlement just written), so they need not be parsed back."""
     return BookingState(
         booking_id=row["id"],
         buyer_id=row["buyer_id"],
         event_id=row["event_id"],
-        status=row["status"],
-        seat_positions=tuple(row["seat_positions"]),
+        status=_STATUSES[row["status"]],
+        seat_positions=positions or parse_all(row["seat_positions"]),
         total_price=row["total_price"],
         failure_reason=row["failure_reason"],
         changed=changed,
@@ -61,7 +71,8 @@ class PostgresBookingLedger:
         self._pool = pool
 
     async def settle(self, settlements: Sequence[Settlement]) -> LedgerResult:
-        """Settle `processing` bookings, reserve their tickets and count them, atomically."""
+        """Take each booking its settlement's transition, reserve the tickets of those held and
+        count them, atomically; raises `SeatConflict` when a ticket is not available."""
         if not settlements:
             return LedgerResult({})
         with _translated():
@@ -73,16 +84,9 @@ class PostgresBookingLedger:
                 others = [s.booking_id for s in settlements if s.booking_id not in moved]
                 rows = await conn.fetch(q.BOOKINGS, others) if others else []
         states = {r["id"]: _state(r, False) for r in rows}
-        states.update((i, _state(r, True)) for i, r in moved.items())
+        written = {s.booking_id: s.seat_positions for s in settlements}
+        states.update((i, _state(r, True, written[i])) for i, r in moved.items())
         return LedgerResult(states, counts)
-
-    async def fail(self, booking_id: UUID, reason: str) -> BookingState | None:
-        """Mark a `processing` booking failed; returns its state after the CAS."""
-        with _translated():
-            async with self._pool.acquire() as conn:
-                changed = await conn.fetchval(q.FAIL_BOOKING, booking_id, reason)
-                row = await conn.fetchrow(q.BOOKINGS, [booking_id])
-        return None if row is None else _state(row, changed is not None)
 
     async def snapshots(self, event_id: int | None = None) -> list[Snapshot]:
         """Seat state of every subsection (of one event, or all) from the tickets table."""
@@ -100,8 +104,8 @@ async def _move_bookings(
     rows = await conn.fetch(
         q.MOVE_BOOKINGS,
         [s.booking_id for s in items],
-        ["pending_payment" if s.seat_positions else "failed" for s in items],
-        [",".join(s.seat_positions) for s in items],
+        [str(s.transition.target) for s in items],
+        [",".join(map(str, s.seat_positions)) for s in items],
         [s.total_price for s in items],
         [s.failure_reason for s in items],
     )
@@ -109,17 +113,17 @@ async def _move_bookings(
 
 
 async def _reserve_tickets(conn: asyncpg.Connection, held: Sequence[Settlement]) -> None:
-    seats = [(s, *map(int, p.split("-"))) for s in held for p in s.seat_positions]
+    seats = [(s, p) for s in held for p in s.seat_positions]
     if not seats:
         return
     status = await conn.execute(
         q.RESERVE_TICKETS,
-        [s.booking_id for s, _, _ in seats],
-        [s.event_id for s, _, _ in seats],
-        [s.section for s, _, _ in seats],
-        [s.subsection for s, _, _ in seats],
-        [row for _, row, _ in seats],
-        [seat for _, _, seat in seats],
+        [s.booking_id for s, _ in seats],
+        [s.event_id for s, _ in seats],
+        [s.section for s, _ in seats],
+        [s.subsection for s, _ in seats],
+        [p.row for _, p in seats],
+        [p.seat for _, p in seats],
     )
     reserved = int(status.split()[-1])
     if reserved != len(seats):
@@ -127,7 +131,9 @@ async def _reserve_tickets(conn: asyncpg.Connection, held: Sequence[Settlement])
 
 
 async def _count(conn: asyncpg.Connection, held: Sequence[Settlement]) -> list[SubsectionState]:
-    per = Counter((s.event_id, s.section, s.subsection) for s in held for _ in s.seat_positions)
+    per: Counter[tuple[int, str, int]] = Counter()
+    for s in held:
+        per[s.event_id, s.section, s.subsection] += len(s.seat_positions)
     if not per:
         return []
     keys = list(per)

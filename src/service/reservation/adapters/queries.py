@@ -1,34 +1,56 @@
-"""SQL of the PostgreSQL adapter, and the mapping of rebuild rows to snapshots."""
+"""SQL of the PostgreSQL adapter, and the mapping of rebuild rows to snapshots.
+
+Every status in these statements comes from `src/service/lifecycle.py`, built into the SQL
+once at import (spec/architecture.md, "Lifecycle"): the settle statements are the `hold` and
+`refuse` transitions, the only ones this service performs ("Ownership").
+"""
 
 from collections import defaultdict
 from collections.abc import Sequence
+from uuid import UUID
 
 import asyncpg
 
+from src.service.lifecycle import HOLD, REFUSE, BookingStatus, TicketStatus
 from src.service.reservation.application.ports import Snapshot, Subsection
+from src.service.seats import SeatPosition
 
-MOVE_BOOKINGS = """
+
+def _text(status: BookingStatus | TicketStatus) -> str:
+    """A status as an SQL string literal."""
+    return f"'{status}'"
+
+
+# Each row's `u.status` is the target of its settlement's transition (`hold` or `refuse`). Both
+# leave the same statuses, so one guard serves the whole batch and the statement keeps its
+# plan; a settle transition with other sources would need its own guard here.
+if HOLD.sources != REFUSE.sources:
+    raise RuntimeError("hold and refuse no longer share a guard: split MOVE_BOOKINGS")
+_SETTLE_GUARD = HOLD.guard("b.status")
+_HOLDS = f"u.status = {_text(HOLD.target)}"
+
+MOVE_BOOKINGS = f"""
 UPDATE bookings AS b
 SET status = u.status,
-    seat_positions = CASE WHEN u.status = 'pending_payment'
+    seat_positions = CASE WHEN {_HOLDS}
                           THEN string_to_array(u.positions, ',') ELSE b.seat_positions END,
-    total_price = CASE WHEN u.status = 'pending_payment' THEN u.total_price ELSE b.total_price END,
+    total_price = CASE WHEN {_HOLDS} THEN u.total_price ELSE b.total_price END,
     failure_reason = u.reason,
     updated_at = now()
 FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[], $5::text[])
      AS u(id, status, positions, total_price, reason)
-WHERE b.id = u.id AND b.status = 'processing'
+WHERE b.id = u.id AND {_SETTLE_GUARD}
 RETURNING b.id, b.buyer_id, b.event_id, b.status, b.seat_positions, b.total_price,
           b.failure_reason
 """
 
-RESERVE_TICKETS = """
+RESERVE_TICKETS = f"""
 UPDATE tickets AS t
-SET status = 'reserved', booking_id = u.booking_id, updated_at = now()
+SET status = {_text(TicketStatus.RESERVED)}, booking_id = u.booking_id, updated_at = now()
 FROM unnest($1::uuid[], $2::int[], $3::text[], $4::int[], $5::int[], $6::int[])
      AS u(booking_id, event_id, section, subsection, row, seat)
 WHERE t.event_id = u.event_id AND t.section = u.section AND t.subsection = u.subsection
-  AND t.row = u.row AND t.seat = u.seat AND t.status = 'available'
+  AND t.row = u.row AND t.seat = u.seat AND {HOLD.tickets_guard("t.status")}
 """
 
 COUNT_RESERVED = """
@@ -44,36 +66,33 @@ SELECT id, buyer_id, event_id, status, seat_positions, total_price, failure_reas
 FROM bookings WHERE id = ANY($1::uuid[])
 """
 
-FAIL_BOOKING = """
-UPDATE bookings SET status = 'failed', failure_reason = $2, updated_at = now()
-WHERE id = $1 AND status = 'processing'
-RETURNING id
-"""
-
-SUBSECTIONS = """
+SUBSECTIONS = f"""
 SELECT t.event_id, t.section, t.subsection,
        (e.seating_config ->> 'rows')::int AS rows, (e.seating_config ->> 'cols')::int AS cols,
-       count(*) FILTER (WHERE t.status = 'available')::int AS available
+       count(*) FILTER (WHERE t.status = {_text(TicketStatus.AVAILABLE)})::int AS free_seats
 FROM tickets AS t JOIN events AS e ON e.id = t.event_id
 WHERE $1::int IS NULL OR t.event_id = $1
 GROUP BY t.event_id, t.section, t.subsection, e.seating_config
 ORDER BY t.event_id, t.section, t.subsection
 """
 
-HELD_SEATS = """
+HELD_SEATS = f"""
 SELECT event_id, section, subsection, booking_id, row, seat
 FROM tickets
-WHERE status <> 'available' AND ($1::int IS NULL OR event_id = $1)
+WHERE status <> {_text(TicketStatus.AVAILABLE)} AND ($1::int IS NULL OR event_id = $1)
 """
 
-CANCELLED_BOOKINGS = """
+CANCELLED_BOOKINGS = f"""
 SELECT event_id, section, subsection, id AS booking_id
 FROM bookings
-WHERE status = 'cancelled' AND ($1::int IS NULL OR event_id = $1)
+WHERE status = {_text(BookingStatus.CANCELLED)} AND ($1::int IS NULL OR event_id = $1)
 """
 
 
-def _key(row: asyncpg.Record) -> tuple[int, str, int]:
+_Key = tuple[int, str, int]
+
+
+def _key(row: asyncpg.Record) -> _Key:
     return row["event_id"], row["section"], row["subsection"]
 
 
@@ -84,17 +103,17 @@ def snapshots(
 ) -> list[Snapshot]:
     """One snapshot per subsection: held seats as bit indexes per booking, released bookings."""
     shapes = {_key(r): Subsection(*_key(r), r["rows"], r["cols"]) for r in subsections}
-    holdings: dict[tuple, dict] = defaultdict(lambda: defaultdict(list))
+    holdings: dict[_Key, dict[UUID, list[int]]] = defaultdict(lambda: defaultdict(list))
     for r in held:
-        index = (r["row"] - 1) * shapes[_key(r)].cols + (r["seat"] - 1)
+        index = SeatPosition(r["row"], r["seat"]).index(shapes[_key(r)].cols)
         holdings[_key(r)][r["booking_id"]].append(index)
-    tombstones: dict[tuple, list] = defaultdict(list)
+    tombstones: dict[_Key, list[UUID]] = defaultdict(list)
     for r in released:
         tombstones[_key(r)].append(r["booking_id"])
     return [
         Snapshot(
             subsection=shapes[_key(r)],
-            available=r["available"],
+            available=r["free_seats"],
             holdings={b: tuple(sorted(seats)) for b, seats in holdings[_key(r)].items()},
             released=tuple(tombstones[_key(r)]),
         )

@@ -1,7 +1,10 @@
 -- Release the seats of bookings of ONE subsection; idempotent.
 -- KEYS: seats bitfield, alloc hash, avail counter, row cursor. ARGV: booking ids.
 -- Clears only the bits recorded for each booking, then leaves the tombstone '' so that a late
--- or redelivered BookingCreated allocates nothing. Returns seats freed, then the avail counter.
+-- or redelivered BookingCreated allocates nothing (spec/architecture.md, guarantee 3).
+-- A missing avail counter stays missing (keys are created lazily): counting up from nothing
+-- would store a wrong count, and the next allocate recounts it from the bits.
+-- Returns seats freed, then the avail counter (-1 when there is none).
 local freed = 0
 for _, id in ipairs(ARGV) do
   local recorded = redis.call('HGET', KEYS[2], id)
@@ -17,6 +20,6 @@ for _, id in ipairs(ARGV) do
   redis.call('HSET', KEYS[2], id, '')
 end
 if freed > 0 then redis.call('DEL', KEYS[4]) end  -- freed seats may sit before the cursor
-local avail = freed > 0 and redis.call('INCRBY', KEYS[3], freed)
-  or tonumber(redis.call('GET', KEYS[3]) or 0)
-return {freed, avail}
+local avail = tonumber(redis.call('GET', KEYS[3]))
+if avail and freed > 0 then avail = redis.call('INCRBY', KEYS[3], freed) end
+return {freed, avail or -1}

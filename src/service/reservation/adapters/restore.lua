@@ -1,6 +1,9 @@
--- Replace the seat state of ONE subsection with a snapshot rebuilt from PostgreSQL, atomically.
+-- Replace the seat state of ONE subsection with a snapshot rebuilt from PostgreSQL, atomically
+-- (spec/architecture.md, guarantee 7).
 -- KEYS: seats bitfield, alloc hash, avail counter, row cursor (reset: 0 is always safe).
 -- ARGV: available count, then pairs of booking id and its indexes ("i,j,k", or '' = released).
+-- The counter is written from the snapshot's count, so it agrees with the bits written here;
+-- the cursor is left missing (read as 0) and moves again with the next allocation.
 redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4])
 redis.call('SET', KEYS[3], ARGV[1])
 for a = 2, #ARGV, 2 do

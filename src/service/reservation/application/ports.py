@@ -1,4 +1,8 @@
-"""Ports of the reservation service and the data crossing them."""
+"""Ports of the reservation service and the data crossing them.
+
+Seats cross every port as `SeatPosition` values or bit indexes; the `"row-seat"` text exists
+only inside the adapters (spec/architecture.md, "Kvrocks rules").
+"""
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -6,7 +10,9 @@ from typing import Protocol
 from uuid import UUID
 
 from src.service.contract import SubsectionState, subsection_tag
+from src.service.lifecycle import HOLD, REFUSE, BookingStatus, Transition
 from src.service.reservation.domain.allocation import Allocation, SeatRequest
+from src.service.seats import SeatPosition
 
 
 class Unavailable(Exception):
@@ -29,6 +35,7 @@ class Subsection:
 
     @property
     def tag(self) -> str:
+        """`"{event}:{section}:{subsection}"` (spec/architecture.md, guarantee 4)."""
         return subsection_tag(self.event_id, self.section, self.subsection)
 
 
@@ -42,15 +49,20 @@ class GroupAllocation:
 
 @dataclass(frozen=True)
 class Settlement:
-    """What to write for one booking: seats held (pending payment) or a failure reason."""
+    """What to write for one booking: seats held (`hold`) or a failure reason (`refuse`)."""
 
     booking_id: UUID
     event_id: int
     section: str
     subsection: int
-    seat_positions: tuple[str, ...]
+    seat_positions: tuple[SeatPosition, ...]
     total_price: int
     failure_reason: str | None = None
+
+    @property
+    def transition(self) -> Transition:
+        """HOLD when the booking got seats, else REFUSE (spec/architecture.md, "Lifecycle")."""
+        return HOLD if self.seat_positions else REFUSE
 
 
 @dataclass(frozen=True)
@@ -60,8 +72,8 @@ class BookingState:
     booking_id: UUID
     buyer_id: int
     event_id: int
-    status: str
-    seat_positions: tuple[str, ...]
+    status: BookingStatus
+    seat_positions: tuple[SeatPosition, ...]
     total_price: int
     failure_reason: str | None
     changed: bool
@@ -122,11 +134,10 @@ class BookingLedger(Protocol):
     """Bookings, tickets and subsection counts: the system of record (PostgreSQL)."""
 
     async def settle(self, settlements: Sequence[Settlement]) -> LedgerResult:
-        """Move `processing` bookings to their outcome and reserve tickets, in ONE transaction."""
-        ...
-
-    async def fail(self, booking_id: UUID, reason: str) -> BookingState | None:
-        """Mark a `processing` booking failed; returns its state, None when it does not exist."""
+        """Take each booking its settlement's transition (compare-and-set on its guard), reserve
+        the tickets of those held and count them, in ONE transaction; raises `SeatConflict` (and
+        changes nothing) when a ticket to reserve is not available (spec/architecture.md,
+        guarantees 2 and 5). The result holds every booking found, moved or not."""
         ...
 
     async def snapshots(self, event_id: int | None = None) -> list[Snapshot]:

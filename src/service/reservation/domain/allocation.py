@@ -1,23 +1,41 @@
-"""What the seat map is asked for and what it answers, one entry per booking."""
+"""What the seat map is asked for and what it answers, one entry per booking.
+
+The outcome words are the seat map's own (`adapters/allocate.lua` returns them); they are not
+booking statuses. What an outcome does to the booking is `record_batch`'s business: seats held
+take it through `hold`, anything else through `refuse` (spec/architecture.md, "Lifecycle").
+"""
 
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Literal
 from uuid import UUID
 
-AllocationStatus = Literal["allocated", "replayed", "failed", "cancelled"]
 
-# Failure reasons, identical in `adapters/allocate.lua` and stored in bookings.failure_reason.
+class AllocationStatus(StrEnum):
+    """How the seat map answered one booking."""
+
+    ALLOCATED = "allocated"  # seats newly held
+    REPLAYED = "replayed"  # seats recorded by an earlier delivery (spec/architecture.md, g. 3)
+    REFUSED = "refused"  # nothing held: not enough seats, seats taken or an invalid selection
+    RELEASED = "released"  # nothing held: the booking was released before (its tombstone)
+
+
+HOLDS_SEATS: frozenset[AllocationStatus] = frozenset(
+    {AllocationStatus.ALLOCATED, AllocationStatus.REPLAYED}
+)
+
+# Failure reasons, identical in `adapters/allocate.lua` and stored in bookings.failure_reason
+# (spec/booking.md, "Best available").
 NOT_ENOUGH_SEATS = "not enough seats available"
 SEATS_TAKEN = "requested seats are not available"
-INVALID_SEATS = "invalid seat selection"
-CANCELLED = "booking was cancelled"
+WAS_CANCELLED = "booking was cancelled"
 
 
 @dataclass(frozen=True)
 class SeatRequest:
     """One booking's ask: `quantity` seats picked by the system, or the listed bit indexes.
 
-    An index of -1 stands for a position that could not be parsed; it always fails.
+    An index of -1 stands for a position that is not a seat of the subsection; it always fails.
     """
 
     booking_id: UUID
@@ -28,12 +46,8 @@ class SeatRequest:
 
 @dataclass(frozen=True)
 class Allocation:
-    """The seat map's answer for one booking.
-
-    `allocated`: seats newly held; `replayed`: seats recorded by an earlier delivery;
-    `failed`: nothing held, see `reason`; `cancelled`: the booking was released before, so
-    nothing was held.
-    """
+    """The seat map's answer for one booking: its outcome, the bit indexes it holds (when the
+    outcome holds seats), else the reason nothing was held."""
 
     booking_id: UUID
     status: AllocationStatus
@@ -43,4 +57,4 @@ class Allocation:
     @property
     def holds_seats(self) -> bool:
         """True when the booking owns bits in the seat map after this call."""
-        return self.status in ("allocated", "replayed")
+        return self.status in HOLDS_SEATS

@@ -1,8 +1,8 @@
-"""Entrypoint: rebuild the seat map in Kvrocks from PostgreSQL (DESIGN.md §3, guarantee 7).
+"""Entrypoint: rebuild the seat map in Kvrocks from PostgreSQL (spec/architecture.md, guarantee 7).
 
     python -m src.service.reservation.entrypoints.rebuild [--event ID]
 
-Stop the reservation consumers first (see `application/rebuild.py`).
+Stop the reservation consumers first (see `application/rebuild_seat_maps.py`).
 """
 
 import argparse

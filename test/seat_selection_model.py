@@ -1,9 +1,15 @@
-"""Seat selection rules, shared bit-for-bit with `adapters/allocate.lua`.
+"""The Python reference model of the seat selection in `adapters/allocate.lua`.
 
-A subsection is a row-major bitmap: bit `(row-1)*cols + (seat-1)` is set when the seat is held.
-`best_available` prefers N adjacent free seats in one row (lowest row, then leftmost); failing
-that it combines the largest free blocks (maximal runs of free seats within a row), ordered by
-size descending, then row, then start, taking whole blocks and the leftmost seats of the last.
+Not production code: the Lua script is the only selection that runs. `test/seat_vectors.py`
+drives this model and the script with the same table, the fakes of `test/reservation_fakes.py`
+select with it, and `test_reservation_seat_map.py` compares it with the script over a random
+sale (spec/booking.md, "Best available").
+
+A subsection is a row-major bitmap: a seat's bit is set when it is held (the index formula is
+`SeatPosition.index`). `best_available` prefers N adjacent free seats in one row (lowest row,
+then leftmost); failing that it combines the largest free blocks (maximal runs of free seats
+within a row), ordered by size descending, then row, then start, taking whole blocks and the
+leftmost seats of the last.
 """
 
 from collections.abc import Iterable, Sequence
