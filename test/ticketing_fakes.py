@@ -6,11 +6,17 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
-from src.service.contract import subsection_tag
+from src.service.lifecycle import GIVE_UP, OPEN, PAY, BookingStatus, Transition
 from src.service.ticketing.application.ports import PublishFailed
-from src.service.ticketing.domain.booking import Booking, BookingStatus
+from src.service.ticketing.application.views import (
+    BookingView,
+    BuyerSummary,
+    EventSummary,
+    OutboxEntry,
+)
+from src.service.ticketing.domain.booking import Booking
 from src.service.ticketing.domain.errors import InvalidRequest
-from src.service.ticketing.domain.event import Event, SubsectionStats
+from src.service.ticketing.domain.event import Event, EventStatus, SubsectionStats
 from src.service.ticketing.domain.user import Role, User
 
 
@@ -41,6 +47,7 @@ class Store:
         self.users: dict[int, User] = {}
         self.events: dict[int, Event] = {}
         self.bookings: dict[UUID, Booking] = {}
+        self.attempts: dict[UUID, int] = {}
         self.release_pending: set[UUID] = set()
         self.commits = 0
 
@@ -74,7 +81,7 @@ class FakeEvents:
             for s in config.sections for n in range(1, s.subsections + 1)
         )
         event = Event(len(self.store.events) + 1, seller_id, name, description, venue_name,
-                      config, is_active, "available", self.clock.now(), stats)
+                      config, is_active, EventStatus.AVAILABLE, self.clock.now(), stats)
         self.store.events[event.id] = event
         return event
 
@@ -82,7 +89,7 @@ class FakeEvents:
         event = self.store.events.get(event_id)
         return event if event is None or with_stats else replace(event, stats=())
 
-    async def list(self, seller_id):
+    async def find(self, seller_id):
         return [e for e in self.store.events.values()
                 if (e.seller_id == seller_id if seller_id is not None else e.is_active)]
 
@@ -94,36 +101,40 @@ class FakeBookings:
     def __init__(self, store: Store, clock: FixedClock) -> None:
         self.store, self.clock = store, clock
 
-    async def add(self, booking: Booking) -> None:
-        self.store.bookings[booking.id] = replace(booking)
-
     async def get(self, booking_id):
-        found = self.store.bookings.get(booking_id)
-        return replace(found) if found else None
+        return self.store.bookings.get(booking_id)
 
-    async def list(self, *, buyer_id, seller_id, statuses=(), event_id=None):
+    async def view(self, booking_id):
+        booking = self.store.bookings.get(booking_id)
+        if booking is None:
+            return None
+        event, buyer = self.store.events[booking.event_id], self.store.users.get(booking.buyer_id)
+        return BookingView(booking, EventSummary(event.id, event.name, event.venue_name),
+                           BuyerSummary(booking.buyer_id, buyer.name if buyer else "",
+                                        buyer.email if buyer else ""), ())
+
+    async def find(self, *, buyer_id, seller_id, statuses=()):
         events = self.store.events
-        return [replace(b) for b in self.store.bookings.values()
+        return [b for b in self.store.bookings.values()
                 if (buyer_id is None or b.buyer_id == buyer_id)
                 and (seller_id is None or events[b.event_id].seller_id == seller_id)
-                and (not statuses or b.status in statuses)
-                and (event_id is None or b.event_id == event_id)]
+                and (not statuses or b.status in statuses)]
 
     async def on_event(self, buyer_id, event_id, final_since):
-        return [replace(b) for b in self.store.bookings.values()
+        return [b for b in self.store.bookings.values()
                 if b.buyer_id == buyer_id and b.event_id == event_id
-                and (b.status in (BookingStatus.PROCESSING, BookingStatus.PENDING_PAYMENT)
-                     or b.updated_at >= final_since)]
+                and (b.status in OPEN or b.updated_at >= final_since)]
 
-    async def _swap(self, booking: Booking, expected, new: BookingStatus) -> Booking | None:
-        stored = self.store.bookings[booking.id]
-        if stored.status not in expected:
+    def _swap(self, booking_id: UUID, transition: Transition, **changes) -> Booking | None:
+        stored = self.store.bookings[booking_id]
+        if not transition.allows(stored.status):
             return None
-        stored.status, stored.updated_at = new, self.clock.now()
-        return replace(stored)
+        moved = replace(stored, status=transition.target, updated_at=self.clock.now(), **changes)
+        self.store.bookings[booking_id] = moved
+        return moved
 
-    async def cancel(self, booking):
-        done = await self._swap(booking, (booking.status,), BookingStatus.CANCELLED)
+    async def cancel(self, booking, transition):
+        done = self._swap(booking.id, transition)
         if done:
             self.store.release_pending.add(booking.id)
         return (done, None) if done else None
@@ -132,7 +143,7 @@ class FakeBookings:
         self.store.release_pending.discard(booking_id)
 
     async def pay(self, booking):
-        done = await self._swap(booking, (BookingStatus.PENDING_PAYMENT,), BookingStatus.COMPLETED)
+        done = self._swap(booking.id, PAY)
         if done is None:
             return None
         stats = SubsectionStats(done.section, done.subsection, 0, 0, 0, 0, done.quantity)
@@ -143,16 +154,15 @@ class FakeBookings:
         stale = [b for b in self.store.bookings.values()
                  if (b.status is BookingStatus.PROCESSING or b.id in self.store.release_pending)
                  and b.updated_at <= cutoff][:limit]
+        entries = []
         for b in stale:
-            b.updated_at, b.publish_attempts = self.clock.now(), b.publish_attempts + 1
-        return [replace(b) for b in stale]
+            self.store.bookings[b.id] = replace(b, updated_at=self.clock.now())
+            self.store.attempts[b.id] = self.store.attempts.get(b.id, 1) + 1
+            entries.append(OutboxEntry(self.store.bookings[b.id], self.store.attempts[b.id]))
+        return entries
 
-    async def fail(self, booking_id, reason):
-        booking = self.store.bookings[booking_id]
-        done = await self._swap(booking, (BookingStatus.PROCESSING,), BookingStatus.FAILED)
-        if done:
-            self.store.bookings[booking_id].failure_reason = reason
-        return done is not None
+    async def give_up(self, booking_id, reason):
+        return self._swap(booking_id, GIVE_UP, failure_reason=reason) is not None
 
 
 class FakeUnitOfWork:
@@ -183,29 +193,16 @@ class FakeInbox:
 
 
 class FakeInventory:
-    """Availability counters and taken seats per subsection tag."""
+    """Availability counters and taken seats per subsection tag; a subsection without a
+    counter is one the reservation service never wrote."""
 
     def __init__(self) -> None:
         self.available: dict[str, int] = {}
         self.taken: dict[str, set[int]] = {}
-        self.fail_open = False
-
-    async def open_event(self, event: Event) -> None:
-        if self.fail_open:
-            raise ConnectionError("seat store down")
-        for s in event.seating_config.sections:
-            for n in range(1, s.subsections + 1):
-                self.available[subsection_tag(event.id, s.name, n)] = (
-                    event.seating_config.seats_per_subsection
-                )
-
-    async def close_event(self, event: Event) -> None:
-        for tag in [t for t in self.available if t.startswith(f"{event.id}:")]:
-            del self.available[tag]
 
     async def check(self, tag, seat_indexes):
         taken = self.taken.get(tag, set())
-        return self.available.get(tag, 0), [i in taken for i in seat_indexes]
+        return self.available.get(tag), [i in taken for i in seat_indexes]
 
 
 class RecordingPublisher:

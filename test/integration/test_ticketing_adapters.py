@@ -14,14 +14,16 @@ from src.service.contract import (
     decode_command,
     seats_key,
 )
+from src.service.lifecycle import CANCEL_HELD, CANCEL_UNSETTLED, BookingStatus
 from src.service.ticketing.adapters.kafka import KafkaCommandPublisher
 from src.service.ticketing.adapters.kvrocks import RedisSeatInventory, RedisStatusFeed
 from src.service.ticketing.adapters.postgres import PostgresUnitOfWork
 from src.service.ticketing.adapters.postgres_inbox import PostgresBookingInbox
-from src.service.ticketing.application.bookings import BookingRequest
+from src.service.ticketing.application.create_booking import BookingRequest
+from src.service.ticketing.application.create_event import EventDraft
 from src.service.ticketing.application.ports import PublishFailed
 from src.service.ticketing.bootstrap import build
-from src.service.ticketing.domain.booking import BookingStatus, SeatSelectionMode
+from src.service.ticketing.domain.booking import SeatSelectionMode
 from src.service.ticketing.domain.user import Principal, Role
 from src.service.ticketing.settings import TicketingSettings
 from test.integration.factories import insert_user
@@ -31,13 +33,7 @@ LAYOUT = {"rows": 10, "cols": 10, "sections": [{"name": "A", "price": 500, "subs
                                                {"name": "B", "price": 300, "subsections": 1}]}
 
 
-class BrokenInventory(RedisSeatInventory):
-    opened = None
-
-    async def open_event(self, event):
-        await super().open_event(event)
-        self.opened = event
-        raise ConnectionError("seat store went away")
+SHOW = EventDraft("Show", "", "Hall", LAYOUT)
 
 
 def service(pg_pool, inventory, publisher=None, **settings):
@@ -55,41 +51,45 @@ async def principals(pg_pool) -> tuple[Principal, Principal]:
                 Principal(await insert_user(conn, "buyer"), Role.BUYER))
 
 
-async def test_event_creation_copies_one_ticket_per_seat_and_opens_seats(pg_pool, redis):
+async def test_event_creation_copies_one_ticket_per_seat_and_writes_no_seat_map(pg_pool, redis):
     seller, _ = await principals(pg_pool)
-    event = await service(pg_pool, RedisSeatInventory(redis)).catalog.create(
-        seller, "Show", "", "Hall", LAYOUT)
+    event = await service(pg_pool, RedisSeatInventory(redis)).create_event(seller, SHOW)
     async with pg_pool.acquire() as conn:
         tickets = await conn.fetchval("SELECT count(*) FROM tickets WHERE event_id = $1", event.id)
     assert tickets == 300
     assert [(s.section, s.subsection, s.available) for s in event.stats] == [
         ("A", 1, 100), ("A", 2, 100), ("B", 1, 100)]
-    assert int(await redis.get(f"avail:{{{event.id}:B:1}}")) == 100
+    # The seat map is the reservation service's (spec/architecture.md, "Ownership").
+    assert await redis.exists(avail_key(f"{event.id}:B:1"), seats_key(f"{event.id}:B:1")) == 0
 
 
-async def test_event_is_rolled_back_when_seats_cannot_be_opened(pg_pool, redis):
-    seller, _ = await principals(pg_pool)
-    inventory = BrokenInventory(redis)
-    with pytest.raises(ConnectionError):
-        await service(pg_pool, inventory).catalog.create(seller, "Doomed", "", "", LAYOUT)
+async def booked(svc, buyer, event_id, seats=("1-1", "1-2"), section="A"):
+    return await svc.create_booking(buyer, BookingRequest(
+        event_id, section, 1, len(seats), SeatSelectionMode.MANUAL, list(seats)))
+
+
+async def hold(pg_pool, booking, event_id, section="A", row=1):
+    """What the reservation service would have done: hold the booking's seats."""
     async with pg_pool.acquire() as conn:
-        events = await conn.fetchval("SELECT count(*) FROM events WHERE seller_id = $1",
-                                     seller.user_id)
-        tickets = await conn.fetchval("SELECT count(*) FROM tickets WHERE event_id = $1",
-                                      inventory.opened.id)
-    assert (events, tickets) == (0, 0)
-    assert await redis.exists(avail_key(f"{inventory.opened.id}:A:1")) == 0
+        await conn.execute(
+            "UPDATE bookings SET status = 'pending_payment' WHERE id = $1", booking.id)
+        await conn.execute(
+            "UPDATE tickets SET status = 'reserved', booking_id = $1 WHERE event_id = $2 "
+            "AND section = $3 AND subsection = 1 AND row = $4 AND seat IN (1, 2)",
+            booking.id, event_id, section, row)
+        await conn.execute(
+            "UPDATE subsection_stats SET available = available - 2, reserved = reserved + 2 "
+            "WHERE event_id = $1 AND section = $2 AND subsection = 1", event_id, section)
 
 
 async def test_booking_cancel_is_a_compare_and_set(pg_pool, redis):
     seller, buyer = await principals(pg_pool)
     svc = service(pg_pool, RedisSeatInventory(redis))
-    event = await svc.catalog.create(seller, "Show", "", "", LAYOUT)
-    booking = await svc.bookings.create(buyer, BookingRequest(
-        event.id, "A", 1, 2, SeatSelectionMode.MANUAL, ["1-1", "1-2"]))
+    event = await svc.create_event(seller, SHOW)
+    booking = await booked(svc, buyer, event.id)
     async with PostgresUnitOfWork(pg_pool) as uow:
-        first = await uow.bookings.cancel(booking)
-        stale = await uow.bookings.cancel(booking)  # still believes it is processing
+        first = await uow.bookings.cancel(booking, CANCEL_UNSETTLED)
+        stale = await uow.bookings.cancel(booking, CANCEL_UNSETTLED)  # still believes so
     assert first[0].status is BookingStatus.CANCELLED and stale is None
     async with pg_pool.acquire() as conn:
         row = await conn.fetchrow("SELECT status, release_pending FROM bookings WHERE id = $1",
@@ -97,39 +97,65 @@ async def test_booking_cancel_is_a_compare_and_set(pg_pool, redis):
     assert (row["status"], row["release_pending"]) == ("cancelled", True)
 
 
+async def test_a_cancel_loses_to_a_payment_between_its_read_and_its_write(pg_pool, redis):
+    seller, buyer = await principals(pg_pool)
+    svc = service(pg_pool, RedisSeatInventory(redis))
+    event = await svc.create_event(seller, SHOW)
+    booking = await booked(svc, buyer, event.id)
+    await hold(pg_pool, booking, event.id)
+    async with PostgresUnitOfWork(pg_pool) as uow:
+        read = await uow.bookings.get(booking.id)  # the cancel reads pending_payment...
+    await svc.pay_booking(buyer, booking.id)  # ...then the booking is paid
+    async with PostgresUnitOfWork(pg_pool) as uow:
+        assert await uow.bookings.cancel(read, CANCEL_HELD) is None
+    async with pg_pool.acquire() as conn:
+        tickets = await conn.fetch("SELECT status FROM tickets WHERE booking_id = $1", booking.id)
+        status = await conn.fetchval("SELECT status FROM bookings WHERE id = $1", booking.id)
+    assert (status, [t["status"] for t in tickets]) == ("completed", ["sold", "sold"])
+    with pytest.raises(Exception, match="Cannot cancel a completed booking"):
+        await svc.cancel_booking(buyer, booking.id)
+
+
+async def test_cancelling_a_held_booking_frees_its_tickets_and_counts(pg_pool, redis):
+    seller, buyer = await principals(pg_pool)
+    svc = service(pg_pool, RedisSeatInventory(redis))
+    event = await svc.create_event(seller, SHOW)
+    booking = await booked(svc, buyer, event.id)
+    await hold(pg_pool, booking, event.id)
+    cancelled = await svc.cancel_booking(buyer, booking.id)
+    assert cancelled.status is BookingStatus.CANCELLED
+    async with pg_pool.acquire() as conn:
+        held = await conn.fetchval("SELECT count(*) FROM tickets WHERE booking_id = $1",
+                                   booking.id)
+    stats = {(s.section, s.subsection): s for s in (await svc.get_event(event.id)).stats}
+    assert (held, stats["A", 1].available, stats["A", 1].reserved) == (0, 100, 0)
+
+
 async def test_pay_sells_reserved_tickets_with_codes_and_moves_stats(pg_pool, redis):
     seller, buyer = await principals(pg_pool)
     svc = service(pg_pool, RedisSeatInventory(redis))
-    event = await svc.catalog.create(seller, "Show", "", "", LAYOUT)
-    booking = await svc.bookings.create(buyer, BookingRequest(
-        event.id, "B", 1, 2, SeatSelectionMode.MANUAL, ["2-1", "2-2"]))
-    async with pg_pool.acquire() as conn:  # what the reservation service would have done
-        await conn.execute(
-            "UPDATE bookings SET status = 'pending_payment' WHERE id = $1", booking.id)
-        await conn.execute(
-            "UPDATE tickets SET status = 'reserved', booking_id = $1 WHERE event_id = $2 "
-            "AND section = 'B' AND row = 2 AND seat IN (1, 2)", booking.id, event.id)
-        await conn.execute(
-            "UPDATE subsection_stats SET available = 98, reserved = 2 WHERE event_id = $1 "
-            "AND section = 'B'", event.id)
-    await svc.bookings.pay(buyer, booking.id)
-    detail = await svc.bookings.get(buyer, booking.id)
-    assert detail.status is BookingStatus.COMPLETED and detail.paid_at is not None
-    assert [(t["seat_position"], t["status"]) for t in detail.tickets] == [
+    event = await svc.create_event(seller, SHOW)
+    booking = await booked(svc, buyer, event.id, ("2-1", "2-2"), "B")
+    await hold(pg_pool, booking, event.id, "B", row=2)
+    await svc.pay_booking(buyer, booking.id)
+    detail = await svc.get_booking(buyer, booking.id)
+    assert detail.booking.status is BookingStatus.COMPLETED and detail.booking.paid_at
+    assert [(str(t.position), t.status) for t in detail.tickets] == [
         ("2-1", "sold"), ("2-2", "sold")]
-    assert all(t["code"] for t in detail.tickets)
-    stats = {(s.section, s.subsection): s for s in (await svc.catalog.get(event.id)).stats}
+    assert all(t.code for t in detail.tickets)
+    stats = {(s.section, s.subsection): s for s in (await svc.get_event(event.id)).stats}
     assert (stats["B", 1].available, stats["B", 1].reserved, stats["B", 1].sold) == (98, 0, 2)
 
 
 async def test_inventory_check_reads_counter_and_seat_bits_in_one_go(pg_pool, redis):
     seller, _ = await principals(pg_pool)
-    event = await service(pg_pool, RedisSeatInventory(redis)).catalog.create(
-        seller, "Show", "", "", LAYOUT)
+    event = await service(pg_pool, RedisSeatInventory(redis)).create_event(seller, SHOW)
     tag = f"{event.id}:A:1"
+    assert await RedisSeatInventory(redis).check(tag, [10]) == (None, [False])
+    await redis.set(avail_key(tag), 99)
     await redis.execute_command("BITFIELD", seats_key(tag), "SET", "u1", "#11", 1)
     available, taken = await RedisSeatInventory(redis).check(tag, [10, 11, 12])
-    assert (available, taken) == (100, [False, True, False])
+    assert (available, taken) == (99, [False, True, False])
 
 
 async def test_status_feed_delivers_what_is_published_right_after_subscribing(redis):
@@ -178,10 +204,10 @@ async def test_a_booking_whose_publish_failed_is_republished_by_the_outbox(
         seller, buyer = await principals(pg_pool)
         svc = service(pg_pool, RedisSeatInventory(redis), FailingOnce(producer, 10),
                       outbox_republish_after_s=0)
-        event = await svc.catalog.create(seller, "Show", "", "", LAYOUT)
-        booking = await svc.bookings.create(buyer, BookingRequest(
+        event = await svc.create_event(seller, SHOW)
+        booking = await svc.create_booking(buyer, BookingRequest(
             event.id, "A", 1, 1, SeatSelectionMode.BEST_AVAILABLE, []))
-        assert await svc.outbox.sweep() >= 1
+        assert await svc.relay_outbox() >= 1
         command = await consume_commands(kafka_settings, booking.id)
     finally:
         await stop_quietly(producer, 5)

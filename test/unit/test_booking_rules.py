@@ -1,9 +1,10 @@
-"""Domain rules of the booking PRD §3 and the seating layout."""
+"""Domain rules of spec/booking.md (rules 1–5) and the seating layout."""
 
 import pytest
 
+from src.service.lifecycle import CANCEL_HELD, CANCEL_UNSETTLED, PAY, BookingStatus
+from src.service.seats import SeatPosition
 from src.service.ticketing.domain.booking import (
-    BookingStatus,
     SeatSelectionMode,
     check_can_cancel,
     check_can_pay,
@@ -25,7 +26,8 @@ def test_quantity_outside_one_to_four_is_refused(quantity):
 
 
 def test_manual_seats_become_row_seat_pairs():
-    assert check_seat_request(MANUAL, 2, ["1-1", "3-4"], CONFIG) == [(1, 1), (3, 4)]
+    assert check_seat_request(MANUAL, 2, ["1-1", "3-4"], CONFIG) == (
+        SeatPosition(1, 1), SeatPosition(3, 4))
 
 
 @pytest.mark.parametrize(
@@ -45,7 +47,7 @@ def test_bad_manual_seats_are_refused(positions, message):
 
 
 def test_best_available_requires_empty_positions():
-    assert check_seat_request(BEST, 3, [], CONFIG) == []
+    assert check_seat_request(BEST, 3, [], CONFIG) == ()
     with pytest.raises(InvalidRequest, match="empty"):
         check_seat_request(BEST, 1, ["1-1"], CONFIG)
 
@@ -64,9 +66,9 @@ def test_final_bookings_cannot_be_cancelled_with_prd_messages(status, message):
     assert str(refused.value) == message
 
 
-def test_open_bookings_can_be_cancelled():
-    check_can_cancel(BookingStatus.PROCESSING)
-    check_can_cancel(BookingStatus.PENDING_PAYMENT)
+def test_open_bookings_can_be_cancelled_by_the_transition_that_fits():
+    assert check_can_cancel(BookingStatus.PROCESSING) is CANCEL_UNSETTLED
+    assert check_can_cancel(BookingStatus.PENDING_PAYMENT) is CANCEL_HELD
 
 
 @pytest.mark.parametrize(
@@ -77,7 +79,7 @@ def test_open_bookings_can_be_cancelled():
 def test_only_pending_payment_can_be_paid(status):
     with pytest.raises(InvalidRequest):
         check_can_pay(status)
-    check_can_pay(BookingStatus.PENDING_PAYMENT)
+    assert check_can_pay(BookingStatus.PENDING_PAYMENT) is PAY
 
 
 def test_paying_a_processing_booking_uses_the_prd_message():

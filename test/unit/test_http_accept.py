@@ -1,4 +1,5 @@
-"""POST /api/booking over ASGI with fakes: the fast path keeps the HTTP contract."""
+"""POST /api/booking over ASGI with fakes: the booking acceptance of spec/booking.md, answered
+by the fast path and, with it switched off, by the documented FastAPI route alone."""
 
 import httpx
 import pytest
@@ -11,10 +12,10 @@ BOOK = {"section": "A", "subsection": 1, "quantity": 2, "seat_selection_mode": "
         "seat_positions": []}
 
 
-@pytest.fixture
-async def world_and_client():
+@pytest.fixture(params=[True, False], ids=["fast_path", "route"])
+async def world_and_client(request):
     world = World()
-    transport = httpx.ASGITransport(app=create_app(world.service))
+    transport = httpx.ASGITransport(app=create_app(world.service, fast_path=request.param))
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
         yield world, client
 
@@ -42,6 +43,17 @@ async def test_a_booking_is_accepted_with_202_and_stored(world_and_client):
         ({}, None, 401, "Not authenticated"),
         ({}, "seller", 403, "Only buyers can create bookings"),
         ({"subsection": 9}, "buyer", 404, "Section or subsection not found"),
+        ({"seat_positions": ["1-1"]}, "buyer", 400,
+         "Best available mode requires seat_positions to be empty"),
+        ({"seat_selection_mode": "manual", "seat_positions": ["1-1"]}, "buyer", 400,
+         "Manual selection requires seat_positions count to match quantity"),
+        ({"seat_selection_mode": "manual", "seat_positions": ["1-1", "1-1"]}, "buyer", 400,
+         "Duplicate seat positions"),
+        ({"seat_selection_mode": "manual", "seat_positions": ["1-1", "9-9"]}, "buyer", 400,
+         "outside the seating layout"),
+        ({"seat_selection_mode": "manual", "seat_positions": ["1-1", "x"]}, "buyer", 400,
+         "expected 'row-seat'"),
+        ({"event_id": 999}, "buyer", 404, "Event not found"),
     ],
 )
 async def test_bad_requests_get_the_contract_errors_and_change_nothing(
@@ -60,7 +72,28 @@ async def test_bad_requests_get_the_contract_errors_and_change_nothing(
 async def test_malformed_json_is_a_400(world_and_client):
     _, client = world_and_client
     response = await client.post("/api/booking", content=b"{not json", headers=bearer(BUYER))
-    assert response.status_code == 400 and "JSON" in response.json()["detail"]
+    assert response.status_code == 400 and response.json()["detail"] == "Malformed JSON body"
+
+
+async def test_fail_fast_when_the_subsection_has_too_few_free_seats(world_and_client):
+    world, client = world_and_client
+    event_id = await world.event()
+    world.inventory.available[f"{event_id}:A:1"] = 1
+    response = await client.post("/api/booking", json=BOOK | {"event_id": event_id},
+                                 headers=bearer(BUYER))
+    assert (response.status_code, response.json()) == (
+        400, {"detail": "Insufficient seats available"})
+    assert world.store.bookings == {}
+
+
+async def test_taken_manual_seats_are_named_in_the_refusal(world_and_client):
+    world, client = world_and_client
+    event_id = await world.event()
+    world.inventory.taken[f"{event_id}:A:1"] = {1}
+    body = BOOK | {"event_id": event_id, "seat_selection_mode": "manual",
+                   "seat_positions": ["1-1", "1-2"]}
+    response = await client.post("/api/booking", json=body, headers=bearer(BUYER))
+    assert (response.status_code, response.json()) == (400, {"detail": "Seats not available: 1-2"})
 
 
 async def test_the_route_stays_documented(world_and_client):

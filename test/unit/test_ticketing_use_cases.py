@@ -1,11 +1,15 @@
 """Ticketing use cases over hand-written fakes: outcomes are read from the fakes' state."""
 
+from dataclasses import replace
+
 import pytest
 
 from src.service.contract import BookingCancelled, BookingCreated
-from src.service.ticketing.application.bookings import BookingRequest
+from src.service.lifecycle import BookingStatus
+from src.service.ticketing.application.create_booking import BookingRequest
+from src.service.ticketing.application.create_event import EventDraft
 from src.service.ticketing.bootstrap import build
-from src.service.ticketing.domain.booking import BookingStatus, SeatSelectionMode
+from src.service.ticketing.domain.booking import SeatSelectionMode
 from src.service.ticketing.domain.errors import Forbidden, InvalidRequest, NotFound
 from src.service.ticketing.domain.user import Principal, Role
 from src.service.ticketing.settings import TicketingSettings
@@ -43,15 +47,15 @@ class World:
         return FakeUnitOfWork(self.store, self.clock)
 
     async def event(self) -> int:
-        return (await self.service.catalog.create(SELLER, "Show", "", "Hall", LAYOUT)).id
+        return (await self.service.create_event(SELLER, EventDraft("Show", "", "Hall", LAYOUT))).id
 
     async def book(self, event_id: int, quantity: int = 2, seats: list[str] | None = None):
         mode = SeatSelectionMode.MANUAL if seats else SeatSelectionMode.BEST_AVAILABLE
         request = BookingRequest(event_id, "A", 1, quantity, mode, seats or [])
-        return await self.service.bookings.create(BUYER, request)
+        return await self.service.create_booking(BUYER, request)
 
     def settle(self, booking_id, status: BookingStatus) -> None:
-        self.store.bookings[booking_id].status = status
+        self.store.bookings[booking_id] = replace(self.store.bookings[booking_id], status=status)
 
 
 @pytest.fixture
@@ -73,7 +77,7 @@ async def test_a_failed_publish_still_keeps_the_booking_for_the_outbox(world):
     booking = await world.book(event_id)
     assert world.publisher.sent == []
     world.clock.advance(11)
-    assert await world.service.outbox.sweep() == 1
+    assert await world.service.relay_outbox() == 1
     assert [c.booking_id for c in world.publisher.sent] == [booking.id]
 
 
@@ -95,30 +99,38 @@ async def test_taken_manual_seats_are_refused_by_name(world):
 async def test_sellers_cannot_book_and_buyers_cannot_create_events(world):
     event_id = await world.event()
     with pytest.raises(Forbidden):
-        await world.service.bookings.create(
+        await world.service.create_booking(
             SELLER, BookingRequest(event_id, "A", 1, 1, SeatSelectionMode.BEST_AVAILABLE, []))
     with pytest.raises(Forbidden):
-        await world.service.catalog.create(BUYER, "x", "", "", LAYOUT)
+        await world.service.create_event(BUYER, EventDraft("x", "", "", LAYOUT))
 
 
 async def test_unknown_subsection_is_not_found(world):
     event_id = await world.event()
     with pytest.raises(NotFound):
-        await world.service.bookings.create(
+        await world.service.create_booking(
             BUYER, BookingRequest(event_id, "A", 2, 1, SeatSelectionMode.BEST_AVAILABLE, []))
 
 
-async def test_event_is_left_behind_nowhere_when_seats_cannot_be_opened(world):
-    world.inventory.fail_open = True
-    with pytest.raises(ConnectionError):
-        await world.event()
-    assert world.store.commits == 0 and world.inventory.available == {}
+async def test_a_fresh_subsection_without_a_counter_is_bounded_by_its_size(world):
+    # The reservation service has written no seat map yet: the fail-fast check falls back to
+    # the subsection's size.
+    tiny = {"rows": 1, "cols": 3, "sections": [{"name": "A", "price": 1, "subsections": 1}]}
+    small = (await world.service.create_event(SELLER, EventDraft("S", "", "", tiny))).id
+    with pytest.raises(InvalidRequest, match="Insufficient seats"):
+        await world.book(small, quantity=4)
+    assert (await world.book(small, quantity=3)).quantity == 3
+
+
+async def test_creating_an_event_writes_no_seat_map(world):
+    await world.event()
+    assert world.inventory.available == {} and world.store.commits == 1
 
 
 async def test_cancel_publishes_release_and_announces(world):
     booking = await world.book(await world.event())
     world.settle(booking.id, BookingStatus.PENDING_PAYMENT)
-    cancelled = await world.service.bookings.cancel(BUYER, booking.id)
+    cancelled = await world.service.cancel_booking(BUYER, booking.id)
     assert cancelled.status is BookingStatus.CANCELLED
     assert isinstance(world.publisher.sent[-1], BookingCancelled)
     assert world.notifier.statuses[-1].status == "cancelled"
@@ -128,10 +140,10 @@ async def test_cancel_publishes_release_and_announces(world):
 async def test_unacknowledged_release_is_relayed_by_the_outbox(world):
     booking = await world.book(await world.event())
     world.publisher.fail_next = 1
-    await world.service.bookings.cancel(BUYER, booking.id)
+    await world.service.cancel_booking(BUYER, booking.id)
     assert world.store.release_pending == {booking.id}
     world.clock.advance(11)
-    await world.service.outbox.sweep()
+    await world.service.relay_outbox()
     assert isinstance(world.publisher.sent[-1], BookingCancelled)
     assert world.store.release_pending == set()
 
@@ -139,18 +151,18 @@ async def test_unacknowledged_release_is_relayed_by_the_outbox(world):
 async def test_only_the_buyer_may_cancel_or_pay(world):
     booking = await world.book(await world.event())
     with pytest.raises(Forbidden):
-        await world.service.bookings.cancel(OTHER, booking.id)
+        await world.service.cancel_booking(OTHER, booking.id)
     with pytest.raises(Forbidden):
-        await world.service.bookings.pay(OTHER, booking.id)
+        await world.service.pay_booking(OTHER, booking.id)
     assert world.store.bookings[booking.id].status is BookingStatus.PROCESSING
 
 
 async def test_pay_completes_and_announces_completed(world):
     booking = await world.book(await world.event())
     with pytest.raises(InvalidRequest, match="processing state"):
-        await world.service.bookings.pay(BUYER, booking.id)
+        await world.service.pay_booking(BUYER, booking.id)
     world.settle(booking.id, BookingStatus.PENDING_PAYMENT)
-    paid = await world.service.bookings.pay(BUYER, booking.id)
+    paid = await world.service.pay_booking(BUYER, booking.id)
     assert paid.status is BookingStatus.COMPLETED
     assert world.notifier.statuses[-1].status == "completed"
     assert world.notifier.states[-1].sold == 2
@@ -159,24 +171,24 @@ async def test_pay_completes_and_announces_completed(world):
 async def test_others_see_no_booking_but_the_seller_does(world):
     booking = await world.book(await world.event())
     with pytest.raises(NotFound):
-        await world.service.bookings.get(OTHER, booking.id)
-    assert (await world.service.bookings.get(SELLER, booking.id)).id == booking.id
-    assert [b.id for b in await world.service.bookings.list(SELLER, None)] == [booking.id]
-    assert await world.service.bookings.list(OTHER, None) == []
+        await world.service.get_booking(OTHER, booking.id)
+    assert (await world.service.get_booking(SELLER, booking.id)).booking.id == booking.id
+    assert [b.id for b in await world.service.list_bookings(SELLER, None)] == [booking.id]
+    assert await world.service.list_bookings(OTHER, None) == []
 
 
 async def test_outbox_gives_up_after_max_attempts_and_fails_the_booking(world):
     booking = await world.book(await world.event())
-    world.store.bookings[booking.id].publish_attempts = 11
+    world.store.attempts[booking.id] = 11
     world.clock.advance(11)
-    await world.service.outbox.sweep()
+    await world.service.relay_outbox()
     assert world.store.bookings[booking.id].status is BookingStatus.FAILED
     assert world.notifier.statuses[-1].status == "failed"
 
 
 async def test_register_and_login(world):
-    await world.service.users.register("A@X.io", "password1", "Ann", Role.BUYER)
-    user, token = await world.service.users.login("a@x.io", "password1")
+    await world.service.register_user("A@X.io", "password1", "Ann", Role.BUYER)
+    user, token = await world.service.log_in("a@x.io", "password1")
     assert world.service.tokens.read(token) == (user.id, Role.BUYER)
     with pytest.raises(InvalidRequest, match="already registered"):
-        await world.service.users.register("a@x.io", "password1", "Ann", Role.BUYER)
+        await world.service.register_user("a@x.io", "password1", "Ann", Role.BUYER)

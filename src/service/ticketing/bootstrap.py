@@ -22,9 +22,18 @@ from src.service.ticketing.adapters.kvrocks import (
 from src.service.ticketing.adapters.postgres import PostgresUnitOfWork
 from src.service.ticketing.adapters.postgres_inbox import PostgresBookingInbox
 from src.service.ticketing.adapters.security import Argon2PasswordHasher, JwtTokenCodec
-from src.service.ticketing.application.bookings import Bookings
-from src.service.ticketing.application.events import EventCatalog
-from src.service.ticketing.application.outbox import OutboxRelay
+from src.service.ticketing.application.cancel_booking import CancelBooking
+from src.service.ticketing.application.create_booking import CreateBooking
+from src.service.ticketing.application.create_event import CreateEvent
+from src.service.ticketing.application.get_booking import GetBooking
+from src.service.ticketing.application.get_event import GetEvent
+from src.service.ticketing.application.get_user import GetUser
+from src.service.ticketing.application.layouts import EventLayouts
+from src.service.ticketing.application.list_bookings import ListBookings
+from src.service.ticketing.application.list_events import ListEvents
+from src.service.ticketing.application.list_seats import ListSeats
+from src.service.ticketing.application.log_in import LogIn
+from src.service.ticketing.application.pay_booking import PayBooking
 from src.service.ticketing.application.ports import (
     BookingInbox,
     Clock,
@@ -37,12 +46,17 @@ from src.service.ticketing.application.ports import (
     TokenCodec,
     UnitOfWorkFactory,
 )
-from src.service.ticketing.application.users import Users
+from src.service.ticketing.application.recent_bookings import RecentBookings
+from src.service.ticketing.application.register_user import RegisterUser
+from src.service.ticketing.application.relay_outbox import RelayOutbox
 from src.service.ticketing.settings import TicketingSettings
 
 
 class SystemClock:
+    """The machine's clock, in UTC."""
+
     def now(self) -> datetime:
+        """Now."""
         return datetime.now(UTC)
 
 
@@ -50,20 +64,33 @@ class Uuid7Ids:
     """Time-ordered booking ids (UUIDv7)."""
 
     def new_id(self) -> UUID:
+        """A new UUIDv7."""
         return UUID(int=uuid6.uuid7().int)
 
 
 @dataclass(frozen=True)
 class Ticketing:
-    """Everything the entrypoints need, built once per process."""
+    """Every use case of the service, wired, and what the entrypoints need besides; built
+    once per process."""
 
     settings: TicketingSettings
-    users: Users
-    catalog: EventCatalog
-    bookings: Bookings
-    outbox: OutboxRelay
-    feed: StatusFeed
     tokens: TokenCodec
+    feed: StatusFeed
+    layouts: EventLayouts
+    register_user: RegisterUser
+    log_in: LogIn
+    get_user: GetUser
+    create_event: CreateEvent
+    get_event: GetEvent
+    list_events: ListEvents
+    list_seats: ListSeats
+    create_booking: CreateBooking
+    get_booking: GetBooking
+    list_bookings: ListBookings
+    recent_bookings: RecentBookings
+    cancel_booking: CancelBooking
+    pay_booking: PayBooking
+    relay_outbox: RelayOutbox
 
 
 def build(
@@ -75,19 +102,26 @@ def build(
 ) -> Ticketing:
     """Wire use cases from adapters; tests pass fakes for any of them."""
     tokens = tokens or JwtTokenCodec(settings.jwt_secret, settings.token_ttl_s)
-    catalog = EventCatalog(uow=uow, inventory=inventory)
-    bookings = Bookings(
-        uow=uow, inbox=inbox, catalog=catalog, inventory=inventory, publisher=publisher,
-        notifier=notifier,        clock=clock or SystemClock(), ids=ids or Uuid7Ids(),
+    hasher = hasher or Argon2PasswordHasher()
+    clock = clock or SystemClock()
+    layouts = EventLayouts(uow)
+    return Ticketing(
+        settings=settings, tokens=tokens, feed=feed, layouts=layouts,
+        register_user=RegisterUser(uow, hasher), log_in=LogIn(uow, hasher, tokens),
+        get_user=GetUser(uow), create_event=CreateEvent(uow), get_event=GetEvent(uow),
+        list_events=ListEvents(uow), list_seats=ListSeats(uow, layouts),
+        create_booking=CreateBooking(layouts, inbox, inventory, publisher, clock,
+                                     ids or Uuid7Ids()),
+        get_booking=GetBooking(uow, layouts), list_bookings=ListBookings(uow),
+        recent_bookings=RecentBookings(uow, clock),
+        cancel_booking=CancelBooking(uow, publisher, notifier),
+        pay_booking=PayBooking(uow, notifier),
+        relay_outbox=RelayOutbox(
+            uow, layouts, publisher, notifier,
+            republish_after_s=settings.outbox_republish_after_s,
+            max_attempts=settings.outbox_max_attempts,
+        ),
     )
-    outbox = OutboxRelay(
-        uow=uow, catalog=catalog, publisher=publisher, notifier=notifier,
-        republish_after_s=settings.outbox_republish_after_s,
-        max_attempts=settings.outbox_max_attempts,
-    )
-    users = Users(uow=uow, hasher=hasher or Argon2PasswordHasher(), tokens=tokens)
-    return Ticketing(settings=settings, users=users, catalog=catalog, bookings=bookings,
-                     outbox=outbox, feed=feed, tokens=tokens)
 
 
 @asynccontextmanager

@@ -1,4 +1,5 @@
-"""Kafka adapter: publishes booking commands keyed by subsection (DESIGN.md §3.4)."""
+"""Kafka adapter: publishes booking commands keyed by subsection (spec/architecture.md,
+guarantee 4)."""
 
 import asyncio
 

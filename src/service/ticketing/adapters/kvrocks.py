@@ -1,7 +1,7 @@
-"""Kvrocks adapters: seat bits and counters (read and initialise), pub/sub out and in.
+"""Kvrocks adapters: the fail-fast read of seat bits and counters, pub/sub out and in.
 
-Seat bits are read with BITFIELD u1 only (DESIGN.md §6); the reservation service owns every
-write to them after an event is opened.
+Seat bits are read with BITFIELD u1 only (spec/architecture.md, "Kvrocks rules"); the seat-map
+keys belong to the reservation service, which alone writes them ("Ownership").
 """
 
 from collections.abc import AsyncIterator
@@ -15,27 +15,15 @@ from src.platform.batching import Coalescer
 from src.service.contract import (
     BookingStatusUpdate,
     SubsectionState,
-    alloc_key,
     avail_key,
     booking_status_channel,
-    cursor_key,
     encode,
     event_state_channel,
     seats_key,
-    subsection_tag,
 )
 from src.service.ticketing.application.ports import Unavailable
-from src.service.ticketing.domain.event import Event
 
 REDIS_DOWN = (RedisConnectionError, RedisTimeoutError, OSError)
-
-
-def _tags(event: Event) -> list[str]:
-    return [
-        subsection_tag(event.id, s.name, n)
-        for s in event.seating_config.sections
-        for n in range(1, s.subsections + 1)
-    ]
 
 
 class RedisSeatInventory:
@@ -44,36 +32,18 @@ class RedisSeatInventory:
 
     def __init__(self, client: Redis) -> None:
         self._client = client
-        self._checks: Coalescer[tuple[str, list[int]], tuple[int, list[bool]]] = Coalescer(
-            self._check_many
+        self._checks: Coalescer[tuple[str, list[int]], tuple[int | None, list[bool]]] = (
+            Coalescer(self._check_many)
         )
 
-    async def open_event(self, event: Event) -> None:
-        seats = event.seating_config.seats_per_subsection
-        try:
-            async with self._client.pipeline(transaction=False) as pipe:
-                for tag in _tags(event):
-                    pipe.delete(seats_key(tag), alloc_key(tag), cursor_key(tag))
-                    pipe.set(avail_key(tag), seats)
-                await pipe.execute()
-        except REDIS_DOWN as e:
-            raise Unavailable("seat store unavailable") from e
-
-    async def close_event(self, event: Event) -> None:
-        try:
-            async with self._client.pipeline(transaction=False) as pipe:
-                for tag in _tags(event):
-                    pipe.delete(seats_key(tag), alloc_key(tag), avail_key(tag), cursor_key(tag))
-                await pipe.execute()
-        except REDIS_DOWN as e:
-            raise Unavailable("seat store unavailable") from e
-
-    async def check(self, tag: str, seat_indexes: list[int]) -> tuple[int, list[bool]]:
+    async def check(self, tag: str, seat_indexes: list[int]) -> tuple[int | None, list[bool]]:
+        """(free seats, or None without a counter yet; taken per index), in one round trip
+        shared with every concurrent check."""
         return await self._checks.submit((tag, seat_indexes))
 
     async def _check_many(
         self, checks: list[tuple[str, list[int]]]
-    ) -> list[tuple[int, list[bool]]]:
+    ) -> list[tuple[int | None, list[bool]]]:
         try:
             async with self._client.pipeline(transaction=False) as pipe:
                 for tag, seat_indexes in checks:
@@ -86,9 +56,10 @@ class RedisSeatInventory:
                 replies = iter(await pipe.execute())
         except REDIS_DOWN as e:
             raise Unavailable("seat store unavailable") from e
-        results = []
+        results: list[tuple[int | None, list[bool]]] = []
         for _, seat_indexes in checks:
-            available = int(next(replies) or 0)
+            counter = next(replies)
+            available = None if counter is None else int(counter)
             taken = [bool(b) for b in next(replies)] if seat_indexes else []
             results.append((available, taken))
         return results
@@ -101,10 +72,12 @@ class RedisStatusNotifier:
         self._client = client
 
     async def booking_status(self, update: BookingStatusUpdate) -> None:
+        """Publish on `booking:status:{buyer}:{event}`."""
         channel = booking_status_channel(update.buyer_id, update.event_id)
         await self._client.publish(channel, encode(update))
 
     async def subsection_state(self, state: SubsectionState) -> None:
+        """Publish on `event_state_updates:{event}`."""
         await self._client.publish(event_state_channel(state.event_id), encode(state))
 
 
@@ -116,6 +89,7 @@ class RedisStatusFeed:
 
     @asynccontextmanager
     async def subscribe(self, channel: str) -> AsyncIterator[AsyncIterator[bytes]]:
+        """Subscribed (confirmed by the server) before it yields the message iterator."""
         pubsub = self._client.pubsub()
         try:
             await pubsub.subscribe(channel)

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import json
+from types import TracebackType
 
 import asyncpg
 
-from src.service.ticketing.adapters.postgres_bookings import (
-    PostgresBookingRepository,
-    stats_from_row,
-)
+from src.service.ticketing.adapters.postgres_bookings import PostgresBookingRepository
+from src.service.ticketing.adapters.postgres_rows import stats_from_row, ticket_from_row
 from src.service.ticketing.application.ports import Unavailable
 from src.service.ticketing.domain.errors import InvalidRequest
-from src.service.ticketing.domain.event import Event, SubsectionStats
+from src.service.ticketing.domain.event import Event, EventStatus, SubsectionStats
 from src.service.ticketing.domain.seating import SeatingConfig, parse_seating_config
+from src.service.ticketing.domain.ticket import Ticket
 from src.service.ticketing.domain.user import Role, User
 
 DRIVER_ERRORS = (asyncpg.PostgresConnectionError, asyncpg.InterfaceError)
@@ -29,6 +29,7 @@ class PostgresUnitOfWork:
         self._pool = pool
 
     async def __aenter__(self) -> PostgresUnitOfWork:
+        """Take a connection and begin a transaction; raises `Unavailable`."""
         try:
             self._conn = await self._pool.acquire()
         except CONNECTION_ERRORS as e:
@@ -40,7 +41,11 @@ class PostgresUnitOfWork:
         self.bookings = PostgresBookingRepository(self._conn)
         return self
 
-    async def __aexit__(self, exc_type, exc, tb) -> None:
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """Commit or roll back, and give the connection back to the pool."""
         try:
             if exc_type is None:
                 await self._tx.commit()
@@ -66,6 +71,7 @@ class PostgresUserRepository:
         self._conn = conn
 
     async def add(self, email: str, name: str, password_hash: str, role: Role) -> User:
+        """Insert; raises `InvalidRequest` when the e-mail is taken."""
         row = await self._conn.fetchrow(
             "INSERT INTO users (email, name, password_hash, role) VALUES ($1, $2, $3, $4) "
             "ON CONFLICT (email) DO NOTHING RETURNING *",
@@ -76,10 +82,12 @@ class PostgresUserRepository:
         return _user(row)
 
     async def by_email(self, email: str) -> User | None:
+        """The user with this e-mail, or None."""
         row = await self._conn.fetchrow("SELECT * FROM users WHERE email = $1", email)
         return _user(row) if row else None
 
     async def by_id(self, user_id: int) -> User | None:
+        """The user with this id, or None."""
         row = await self._conn.fetchrow("SELECT * FROM users WHERE id = $1", user_id)
         return _user(row) if row else None
 
@@ -89,7 +97,7 @@ def _event(row: asyncpg.Record, stats: tuple[SubsectionStats, ...] = ()) -> Even
         id=row["id"], seller_id=row["seller_id"], name=row["name"],
         description=row["description"], venue_name=row["venue_name"],
         seating_config=parse_seating_config(json.loads(row["seating_config"])),
-        is_active=row["is_active"], status=row["status"], created_at=row["created_at"],
+        is_active=row["is_active"], status=EventStatus(row["status"]), created_at=row["created_at"],
         stats=stats,
     )
 
@@ -104,6 +112,7 @@ class PostgresEventRepository:
         self, seller_id: int, name: str, description: str, venue_name: str,
         config: SeatingConfig, is_active: bool,
     ) -> Event:
+        """Insert the event, its tickets (COPY) and zeroed subsection stats."""
         row = await self._conn.fetchrow(
             "INSERT INTO events (seller_id, name, description, venue_name, seating_config, "
             "is_active) VALUES ($1, $2, $3, $4, $5::jsonb, $6) RETURNING *",
@@ -126,6 +135,7 @@ class PostgresEventRepository:
         return _event(row)
 
     async def get(self, event_id: int, with_stats: bool = False) -> Event | None:
+        """The event (with its subsection stats when asked), or None."""
         row = await self._conn.fetchrow("SELECT * FROM events WHERE id = $1", event_id)
         if row is None:
             return None
@@ -138,10 +148,11 @@ class PostgresEventRepository:
         )
         return _event(row, tuple(stats_from_row(s, event.seating_config) for s in stats))
 
-    async def list(self, seller_id: int | None) -> list[Event]:
+    async def find(self, seller_id: int | None) -> list[Event]:
+        """Active events on sale, or every event of one seller; newest first."""
         if seller_id is None:
             rows = await self._conn.fetch(
-                "SELECT * FROM events WHERE is_active AND status = 'available' "
+                f"SELECT * FROM events WHERE is_active AND status = '{EventStatus.AVAILABLE}' "
                 "ORDER BY id DESC LIMIT 200"
             )
         else:
@@ -150,11 +161,12 @@ class PostgresEventRepository:
             )
         return [_event(r) for r in rows]
 
-    async def seats(self, event_id: int, section: str, subsection: int) -> list[dict]:
+    async def seats(self, event_id: int, section: str, subsection: int) -> list[Ticket]:
+        """Every ticket of one subsection, row by row."""
         rows = await self._conn.fetch(
-            "SELECT id, section, subsection, row, seat, price, status FROM tickets "
-            "WHERE event_id = $1 AND section = $2 AND subsection = $3 ORDER BY row, seat",
+            "SELECT * FROM tickets WHERE event_id = $1 AND section = $2 AND subsection = $3 "
+            "ORDER BY row, seat",
             event_id, section, subsection,
         )
-        return [dict(r) | {"seat_position": f"{r['row']}-{r['seat']}"} for r in rows]
+        return [ticket_from_row(r) for r in rows]
 

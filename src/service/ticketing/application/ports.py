@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime
+from types import TracebackType
 from typing import Protocol
 from uuid import UUID
 
@@ -14,45 +15,60 @@ from src.service.contract import (
     BookingStatusUpdate,
     SubsectionState,
 )
-from src.service.ticketing.domain.booking import Booking, BookingStatus
+from src.service.lifecycle import BookingStatus, Transition
+from src.service.ticketing.application.views import BookingView, OutboxEntry
+from src.service.ticketing.domain.booking import Booking
 from src.service.ticketing.domain.event import Event, SubsectionStats
 from src.service.ticketing.domain.seating import SeatingConfig
+from src.service.ticketing.domain.ticket import Ticket
 from src.service.ticketing.domain.user import Role, User
 
 
 class UserRepository(Protocol):
+    """Accounts (PostgreSQL `users`)."""
+
     async def add(self, email: str, name: str, password_hash: str, role: Role) -> User:
         """Store a new user; raises `InvalidRequest` when the e-mail is taken."""
 
-    async def by_email(self, email: str) -> User | None: ...
+    async def by_email(self, email: str) -> User | None:
+        """The user with this (normalised) e-mail, or None."""
 
-    async def by_id(self, user_id: int) -> User | None: ...
+    async def by_id(self, user_id: int) -> User | None:
+        """The user with this id, or None."""
 
 
 class EventRepository(Protocol):
+    """Events, their tickets and subsection stats (PostgreSQL)."""
+
     async def add(
         self, seller_id: int, name: str, description: str, venue_name: str,
         config: SeatingConfig, is_active: bool,
     ) -> Event:
         """Store the event, one available ticket per seat and zeroed stats."""
 
-    async def get(self, event_id: int, with_stats: bool = False) -> Event | None: ...
+    async def get(self, event_id: int, with_stats: bool = False) -> Event | None:
+        """The event (with per-subsection stats when asked), or None."""
 
-    async def list(self, seller_id: int | None) -> list[Event]:
+    async def find(self, seller_id: int | None) -> list[Event]:
         """Active events on sale, or every event of `seller_id` when given."""
 
-    async def seats(self, event_id: int, section: str, subsection: int) -> list[dict]: ...
+    async def seats(self, event_id: int, section: str, subsection: int) -> list[Ticket]:
+        """Every ticket (seat) of one subsection, row by row."""
 
 
 class BookingRepository(Protocol):
-    async def add(self, booking: Booking) -> None: ...
+    """Bookings and the tickets they hold; every status change is a compare-and-set taken
+    from a `src.service.lifecycle.Transition` (spec/architecture.md, guarantee 2)."""
 
     async def get(self, booking_id: UUID) -> Booking | None:
-        """The booking with its tickets, or None."""
+        """The booking, or None."""
 
-    async def list(
+    async def view(self, booking_id: UUID) -> BookingView | None:
+        """The booking with its event, buyer and tickets, or None."""
+
+    async def find(
         self, *, buyer_id: int | None, seller_id: int | None,
-        statuses: tuple[BookingStatus, ...] = (), event_id: int | None = None,
+        statuses: tuple[BookingStatus, ...] = (),
     ) -> list[Booking]:
         """Newest first; every filter that is given must hold."""
 
@@ -62,27 +78,31 @@ class BookingRepository(Protocol):
         """A buyer's bookings on one event that are still open, or reached a final status at
         or after `final_since`; oldest first."""
 
-    async def cancel(self, booking: Booking) -> tuple[Booking, SubsectionStats | None] | None:
-        """Compare-and-set processing|pending_payment → cancelled with `release_pending` set;
-        reserved tickets back to available. None when the status changed meanwhile."""
+    async def cancel(
+        self, booking: Booking, transition: Transition
+    ) -> tuple[Booking, SubsectionStats | None] | None:
+        """Compare-and-set by `transition` (a cancel) with `release_pending` set; its tickets
+        move as the transition says. None when the status changed meanwhile."""
 
     async def release_published(self, booking_id: UUID) -> None:
         """The broker acknowledged BookingCancelled: clear `release_pending`."""
 
     async def pay(self, booking: Booking) -> tuple[Booking, SubsectionStats] | None:
-        """Compare-and-set pending_payment → completed; tickets → sold with codes. None when
-        the status changed meanwhile."""
+        """Compare-and-set by `lifecycle.PAY`; tickets → sold with codes. None when the status
+        changed meanwhile."""
 
-    async def claim_stale(self, older_than_s: float, limit: int) -> list[Booking]:
+    async def claim_stale(self, older_than_s: float, limit: int) -> list[OutboxEntry]:
         """The outbox: bookings still `processing`, or cancelled with `release_pending`,
-        untouched for `older_than_s` seconds; each is bumped (updated_at, publish_attempts)
-        so that a concurrent sweeper skips it."""
+        untouched for `older_than_s` seconds; each is bumped (updated_at, attempts) so that a
+        concurrent sweeper skips it."""
 
-    async def fail(self, booking_id: UUID, reason: str) -> bool:
-        """Compare-and-set processing → failed; False when it was no longer processing."""
+    async def give_up(self, booking_id: UUID, reason: str) -> bool:
+        """Compare-and-set by `lifecycle.GIVE_UP`; False when it was no longer processing."""
 
 
 class BookingInbox(Protocol):
+    """Where new bookings are stored: the accept path's one PostgreSQL write."""
+
     async def add(self, booking: Booking) -> None:
         """Store a new `processing` booking durably (committed) before returning; concurrent
         calls may share one transaction (group commit)."""
@@ -91,20 +111,38 @@ class BookingInbox(Protocol):
 class UnitOfWork(Protocol):
     """One PostgreSQL transaction; committed when the block exits without error."""
 
-    users: UserRepository
-    events: EventRepository
-    bookings: BookingRepository
+    @property
+    def users(self) -> UserRepository:
+        """Users, in this transaction."""
 
-    async def __aenter__(self) -> UnitOfWork: ...
+    @property
+    def events(self) -> EventRepository:
+        """Events, in this transaction."""
 
-    async def __aexit__(self, *exc: object) -> None: ...
+    @property
+    def bookings(self) -> BookingRepository:
+        """Bookings, in this transaction."""
+
+    async def __aenter__(self) -> UnitOfWork:
+        """Begin the transaction."""
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """Commit on a clean exit, roll back otherwise."""
 
 
 class UnitOfWorkFactory(Protocol):
-    def __call__(self) -> UnitOfWork: ...
+    """Opens a new unit of work."""
+
+    def __call__(self) -> UnitOfWork:
+        """A unit of work, not yet entered."""
 
 
 class CommandPublisher(Protocol):
+    """The Kafka producer of booking commands."""
+
     async def publish(self, command: BookingCreated | BookingCancelled) -> None:
         """Send to Kafka and wait for the broker's ack; raises `PublishFailed`."""
 
@@ -118,43 +156,60 @@ class PublishFailed(Exception):
 
 
 class SeatInventory(Protocol):
-    async def open_event(self, event: Event) -> None:
-        """Initialise every subsection's seat bits and availability counter."""
+    """Read-only view of the seat map the reservation service keeps in Kvrocks, for the
+    fail-fast check (spec/booking.md, rule 4)."""
 
-    async def close_event(self, event: Event) -> None:
-        """Remove what `open_event` wrote (used when the event could not be stored)."""
-
-    async def check(self, tag: str, seat_indexes: list[int]) -> tuple[int, list[bool]]:
-        """One round trip: (available seats in the subsection, is-taken per index)."""
+    async def check(self, tag: str, seat_indexes: list[int]) -> tuple[int | None, list[bool]]:
+        """One round trip: (free seats in the subsection, or None when its seat map has no
+        counter yet; is-taken per index)."""
 
 
 class StatusNotifier(Protocol):
-    async def booking_status(self, update: BookingStatusUpdate) -> None: ...
+    """Pub/sub publisher of status changes (spec/booking.md, "Live updates")."""
 
-    async def subsection_state(self, state: SubsectionState) -> None: ...
+    async def booking_status(self, update: BookingStatusUpdate) -> None:
+        """Publish on the buyer's booking-status channel of the event."""
+
+    async def subsection_state(self, state: SubsectionState) -> None:
+        """Publish on the event's seat-count channel."""
 
 
 class StatusFeed(Protocol):
+    """Pub/sub subscriptions for the SSE streams."""
+
     def subscribe(self, channel: str) -> AbstractAsyncContextManager[AsyncIterator[bytes]]:
         """Subscribe before returning; iterate the messages published afterwards."""
 
 
 class PasswordHasher(Protocol):
-    async def hash(self, password: str) -> str: ...
+    """Password hashing."""
 
-    async def verify(self, password_hash: str, password: str) -> bool: ...
+    async def hash(self, password: str) -> str:
+        """A salted hash of `password`."""
+
+    async def verify(self, password_hash: str, password: str) -> bool:
+        """True when `password` matches `password_hash`."""
 
 
 class TokenCodec(Protocol):
-    def issue(self, user: User) -> str: ...
+    """Signed session tokens."""
+
+    def issue(self, user: User) -> str:
+        """A token for `user`."""
 
     def read(self, token: str) -> tuple[int, Role]:
         """(user id, role); raises `NotAuthenticated` for a bad or expired token."""
 
 
 class Clock(Protocol):
-    def now(self) -> datetime: ...
+    """The time, as an aware datetime."""
+
+    def now(self) -> datetime:
+        """Now, in UTC."""
 
 
 class IdGenerator(Protocol):
-    def new_id(self) -> UUID: ...
+    """New booking ids."""
+
+    def new_id(self) -> UUID:
+        """A fresh, time-ordered id."""

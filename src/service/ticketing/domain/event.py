@@ -2,8 +2,17 @@
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 
 from src.service.ticketing.domain.seating import SeatingConfig
+
+
+class EventStatus(StrEnum):
+    """Whether an event takes bookings (only `available` ones do)."""
+
+    AVAILABLE = "available"
+    SOLD_OUT = "sold_out"
+    ENDED = "ended"
 
 
 @dataclass(frozen=True)
@@ -30,6 +39,11 @@ class Event:
     venue_name: str
     seating_config: SeatingConfig
     is_active: bool
-    status: str
+    status: EventStatus
     created_at: datetime
     stats: tuple[SubsectionStats, ...] = field(default=())
+
+    @property
+    def on_sale(self) -> bool:
+        """True when the event takes bookings."""
+        return self.is_active and self.status is EventStatus.AVAILABLE

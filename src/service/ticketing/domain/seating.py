@@ -1,12 +1,13 @@
 """Seating layout of an event: sections × subsections × rows × seats, a price per section.
 
-Compact config (DESIGN.md §4): `{"rows": R, "cols": C, "sections": [{"name": "A",
-"price": 1000, "subsections": 2}]}`. Seat positions are `"row-seat"`, 1-based.
+Compact config (spec/booking.md, "Endpoints"): `{"rows": R, "cols": C, "sections":
+[{"name": "A", "price": 1000, "subsections": 2}]}`. Seat positions are `SeatPosition`s.
 """
 
 import re
 from dataclasses import dataclass
 
+from src.service.seats import SeatPosition
 from src.service.ticketing.domain.errors import InvalidRequest
 
 MAX_ROWS = 500
@@ -45,7 +46,7 @@ class SeatingConfig:
         """The section called `name`, or None."""
         return next((s for s in self.sections if s.name == name), None)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, object]:
         """The compact JSON form."""
         return {
             "rows": self.rows,
@@ -93,12 +94,15 @@ def parse_seating_config(raw: object) -> SeatingConfig:
     return config
 
 
-def parse_seat_position(position: str, config: SeatingConfig) -> tuple[int, int]:
-    """`"row-seat"` → (row, seat), both 1-based and inside the layout (booking PRD §3 rule 3)."""
-    row_text, sep, seat_text = position.partition("-")
-    if not (sep and row_text.isdigit() and seat_text.isdigit()):
-        raise InvalidRequest(f"Invalid seat position '{position}': expected 'row-seat'")
-    row, seat = int(row_text), int(seat_text)
-    if not (1 <= row <= config.rows and 1 <= seat <= config.cols):
+def parse_seat_position(position: str, config: SeatingConfig) -> SeatPosition:
+    """`"row-seat"` → a position inside the layout (spec/booking.md, rule 3); raises
+    `InvalidRequest`."""
+    try:
+        seat = SeatPosition.parse(position)
+    except ValueError:
+        raise InvalidRequest(
+            f"Invalid seat position '{position[:20]}': expected 'row-seat'"
+        ) from None
+    if not seat.inside(config.rows, config.cols):
         raise InvalidRequest(f"Seat {position} is outside the seating layout")
-    return row, seat
+    return seat

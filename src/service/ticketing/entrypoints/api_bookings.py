@@ -1,12 +1,12 @@
-"""/api/booking: create (202), get, my bookings, cancel, pay (booking PRD §6.1)."""
+"""/api/booking: create (202), get, my bookings, cancel, pay (spec/booking.md, "Endpoints")."""
 
 from uuid import UUID
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Request
 
-from src.service.ticketing.domain.booking import BookingStatus
+from src.service.lifecycle import BookingStatus
+from src.service.ticketing.application.create_booking import BookingRequest
 from src.service.ticketing.entrypoints.deps import Caller, Service
-from src.service.ticketing.entrypoints.fast_path import accept_booking
 from src.service.ticketing.entrypoints.schemas import (
     BookingCreate,
     BookingDetail,
@@ -14,7 +14,7 @@ from src.service.ticketing.entrypoints.schemas import (
 )
 
 router = APIRouter(prefix="/api/booking", tags=["booking"])
-
+ACCEPTED = 202
 
 _BOOKING_BODY = {
     "requestBody": {
@@ -24,16 +24,18 @@ _BOOKING_BODY = {
 }
 
 
-@router.post("", status_code=202, response_model=BookingOut, openapi_extra=_BOOKING_BODY)
-async def create_booking(request: Request, service: Service) -> Response:
+def booking_request(raw: bytes) -> BookingRequest:
+    """Parse a `POST /api/booking` body; raises `pydantic.ValidationError` (400)."""
+    return BookingCreate.model_validate_json(raw).to_request()
+
+
+@router.post("", status_code=ACCEPTED, openapi_extra=_BOOKING_BODY)
+async def create_booking(request: Request, caller: Caller, service: Service) -> BookingOut:
     """Accept a booking: stored as `processing` and handed to the reservation service; watch
-    the outcome on `/api/booking/event/{event_id}/sse`. Served by `fast_path.BookingFastPath`
-    in the running app; this route documents it and shares its implementation."""
-    status, body = await accept_booking(
-        service, request.cookies.get(service.settings.cookie_name),
-        request.headers.get("authorization", ""), await request.body(),
-    )
-    return Response(body, status_code=status, media_type="application/json")
+    the outcome on `/api/booking/event/{event_id}/sse`. In the running app the ASGI adapter
+    `fast_path.BookingFastPath` answers this route with the same parser and use case."""
+    booking = await service.create_booking(caller, booking_request(await request.body()))
+    return BookingOut.of(booking)
 
 
 @router.get("/my_booking")
@@ -41,23 +43,23 @@ async def my_bookings(
     caller: Caller, service: Service, booking_status: BookingStatus | None = None
 ) -> list[BookingOut]:
     """A buyer's bookings, or all bookings on a seller's events; optional status filter."""
-    return [BookingOut.of(b) for b in await service.bookings.list(caller, booking_status)]
+    return [BookingOut.of(b) for b in await service.list_bookings(caller, booking_status)]
 
 
 @router.get("/{booking_id}")
 async def get_booking(booking_id: UUID, caller: Caller, service: Service) -> BookingDetail:
     """One booking with its event, buyer and tickets."""
-    return BookingDetail.of(await service.bookings.get(caller, booking_id))
+    return BookingDetail.of(await service.get_booking(caller, booking_id))
 
 
 @router.patch("/{booking_id}")
 async def cancel_booking(booking_id: UUID, caller: Caller, service: Service) -> BookingOut:
     """Cancel a processing or pending_payment booking; its seats are released."""
-    return BookingOut.of(await service.bookings.cancel(caller, booking_id))
+    return BookingOut.of(await service.cancel_booking(caller, booking_id))
 
 
 @router.post("/{booking_id}/pay")
 async def pay_booking(booking_id: UUID, caller: Caller, service: Service) -> BookingDetail:
     """Mock payment of a pending_payment booking; its tickets are sold and get codes."""
-    await service.bookings.pay(caller, booking_id)
-    return BookingDetail.of(await service.bookings.get(caller, booking_id))
+    await service.pay_booking(caller, booking_id)
+    return BookingDetail.of(await service.get_booking(caller, booking_id))

@@ -11,23 +11,19 @@ router = APIRouter(prefix="/api/event", tags=["event"])
 @router.post("", status_code=201)
 async def create_event(body: EventCreate, caller: Caller, service: Service) -> EventOut:
     """A seller creates an event; one ticket per seat is stored and its seats opened."""
-    event = await service.catalog.create(
-        caller, body.name, body.description, body.venue_name, body.seating_config,
-        body.is_active,
-    )
-    return EventOut.of(event)
+    return EventOut.of(await service.create_event(caller, body.to_draft()))
 
 
 @router.get("")
 async def list_events(service: Service, seller_id: int | None = None) -> list[EventOut]:
     """Active events on sale; with `seller_id`, every event of that seller."""
-    return [EventOut.of(e) for e in await service.catalog.list(seller_id)]
+    return [EventOut.of(e) for e in await service.list_events(seller_id)]
 
 
 @router.get("/{event_id}")
 async def get_event(event_id: int, service: Service) -> EventOut:
     """One event with available/reserved/sold per subsection."""
-    return EventOut.of(await service.catalog.get(event_id))
+    return EventOut.of(await service.get_event(event_id))
 
 
 @router.get("/{event_id}/sections/{section}/subsection/{subsection}/seats")
@@ -35,4 +31,4 @@ async def list_seats(
     event_id: int, section: str, subsection: int, service: Service
 ) -> list[SeatOut]:
     """Every seat of one subsection with its status."""
-    return [SeatOut(**s) for s in await service.catalog.seats(event_id, section, subsection)]
+    return [SeatOut.of(t) for t in await service.list_seats(event_id, section, subsection)]

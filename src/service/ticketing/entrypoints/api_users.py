@@ -12,14 +12,14 @@ router = APIRouter(prefix="/api/user", tags=["user"])
 @router.post("", status_code=201)
 async def register(body: UserCreate, service: Service) -> UserOut:
     """Create a buyer or seller account."""
-    user = await service.users.register(body.email, body.password, body.name, Role(body.role))
+    user = await service.register_user(body.email, body.password, body.name, Role(body.role))
     return UserOut.of(user)
 
 
 @router.post("/login")
 async def login(body: LoginRequest, response: Response, service: Service) -> dict:
     """Check the password; set the `fastapiusersauth` cookie and return the token too."""
-    user, token = await service.users.login(body.email, body.password)
+    user, token = await service.log_in(body.email, body.password)
     settings = service.settings
     response.set_cookie(
         settings.cookie_name, token, max_age=settings.token_ttl_s, httponly=True,
@@ -37,4 +37,4 @@ async def logout(_: Caller, response: Response, service: Service) -> None:
 @router.get("")
 async def me(caller: Caller, service: Service) -> UserOut:
     """The authenticated user."""
-    return UserOut.of(await service.users.get(caller.user_id))
+    return UserOut.of(await service.get_user(caller.user_id))

@@ -1,6 +1,13 @@
-"""The one table that turns core exceptions into HTTP statuses (STYLE.md §7)."""
+"""The one table that turns exceptions into HTTP answers, for every route and the booking
+fast path alike (spec/architecture.md, "HTTP conventions")."""
 
+import json
 import logging
+from collections.abc import Sequence
+from typing import Any
+
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
 
 from src.service.ticketing.application.ports import PublishFailed, Unavailable
 from src.service.ticketing.domain.errors import (
@@ -14,6 +21,8 @@ log = logging.getLogger(__name__)
 
 ERROR_STATUS: dict[type[Exception], int] = {
     InvalidRequest: 400,
+    ValidationError: 400,
+    RequestValidationError: 400,
     NotAuthenticated: 401,
     Forbidden: 403,
     NotFound: 404,
@@ -21,13 +30,34 @@ ERROR_STATUS: dict[type[Exception], int] = {
     PublishFailed: 503,
 }
 HANDLED = tuple(ERROR_STATUS)
+MALFORMED_JSON = "Malformed JSON body"
 
 
-def error_response(exc: Exception) -> tuple[int, dict]:
-    """(status, `{"detail": …}`) for an exception listed in `ERROR_STATUS`; a 503 hides the
-    internal reason from the client and logs it."""
+def describe_errors(errors: Sequence[Any]) -> str:
+    """Validation errors as one readable line, `field: problem; …`; any JSON syntax error is
+    the one message `MALFORMED_JSON`, whichever parser found it."""
+    if any(e.get("type") == "json_invalid" for e in errors):
+        return MALFORMED_JSON
+    parts = []
+    for error in errors:
+        where = ".".join(str(p) for p in error.get("loc", ()) if p != "body")
+        parts.append(f"{where}: {error.get('msg')}" if where else str(error.get("msg")))
+    return "; ".join(parts) or "Invalid request"
+
+
+def error_response(exc: Exception) -> tuple[int, dict[str, str]]:
+    """(status, `{"detail": …}`) for an exception of a type in `ERROR_STATUS`; a 5xx hides
+    the internal reason from the client and logs it."""
     status = next(code for kind, code in ERROR_STATUS.items() if isinstance(exc, kind))
     if status >= 500:
         log.warning("request_failed status=%d error=%r", status, exc)
         return status, {"detail": "Service temporarily unavailable"}
+    if isinstance(exc, ValidationError | RequestValidationError):
+        return status, {"detail": describe_errors(exc.errors())}
     return status, {"detail": str(exc)}
+
+
+def error_body(exc: Exception) -> tuple[int, bytes]:
+    """`error_response` with the body encoded as JSON bytes."""
+    status, detail = error_response(exc)
+    return status, json.dumps(detail).encode()

@@ -1,4 +1,5 @@
-"""HTTP entrypoint: the FastAPI app factory, error table and authentication dependency.
+"""HTTP entrypoint: the FastAPI app factory, with the error table's handlers and the outbox
+relay as a background task.
 
 Run with `uvicorn src.service.ticketing.entrypoints.http:create_app --factory`.
 """
@@ -10,46 +11,41 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from src.platform.logging import configure as configure_logging
 from src.platform.runtime import freeze_startup_heap
 from src.service.ticketing.bootstrap import Ticketing, running
 from src.service.ticketing.entrypoints import api_bookings, api_events, api_users, sse
-from src.service.ticketing.entrypoints.errors import ERROR_STATUS, error_response
+from src.service.ticketing.entrypoints.errors import HANDLED, error_response
 from src.service.ticketing.entrypoints.fast_path import BookingFastPath
-from src.service.ticketing.entrypoints.schemas import describe_errors
 
 log = logging.getLogger(__name__)
 
 
 def _install_error_handlers(app: FastAPI) -> None:
-    async def domain_error(_: Request, exc: Exception) -> JSONResponse:
+    async def handled(_: Request, exc: Exception) -> JSONResponse:
         status, body = error_response(exc)
         return JSONResponse(body, status)
 
-    async def invalid_body(_: Request, exc: RequestValidationError) -> JSONResponse:
-        return JSONResponse({"detail": describe_errors(exc.errors())}, 400)
-
-    for kind in ERROR_STATUS:
-        app.add_exception_handler(kind, domain_error)
-    app.add_exception_handler(RequestValidationError, invalid_body)
+    for kind in HANDLED:
+        app.add_exception_handler(kind, handled)
 
 
 async def _relay_outbox(service: Ticketing) -> None:
     """Background loop of the outbox relay; a failing sweep is logged and tried again."""
     while True:
         try:
-            await service.outbox.sweep()
+            await service.relay_outbox()
         except Exception:  # noqa: BLE001 - outermost loop of a background task
             log.exception("outbox_sweep_failed")
         await asyncio.sleep(service.settings.outbox_interval_s)
 
 
-def create_app(service: Ticketing | None = None) -> FastAPI:
+def create_app(service: Ticketing | None = None, fast_path: bool = True) -> FastAPI:
     """The ticketing API. Without `service`, the lifespan opens PostgreSQL, Kvrocks and Kafka
-    from the environment and runs the outbox relay; tests may pass a service built from fakes."""
+    from the environment and runs the outbox relay; tests may pass a service built from fakes.
+    `fast_path=False` leaves `POST /api/booking` to its FastAPI route."""
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if service is not None:
@@ -67,7 +63,8 @@ def create_app(service: Ticketing | None = None) -> FastAPI:
 
     app = FastAPI(title="Seat ticketing", version="0.1.0", lifespan=lifespan)
     _install_error_handlers(app)
-    app.add_middleware(BookingFastPath)
+    if fast_path:
+        app.add_middleware(BookingFastPath)
     if service is not None:
         app.state.ticketing = service
     for module in (api_users, api_events, api_bookings, sse):

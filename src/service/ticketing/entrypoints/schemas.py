@@ -1,27 +1,24 @@
-"""Request and response bodies of the HTTP API (booking PRD §6.1, DESIGN.md §4)."""
+"""Request and response bodies of the HTTP API (spec/booking.md, "Endpoints")."""
 
-from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 from uuid import UUID
 
 from pydantic import BaseModel, Field
 
-from src.service.ticketing.domain.booking import Booking
+from src.service.seats import format_all
+from src.service.ticketing.application.create_booking import BookingRequest
+from src.service.ticketing.application.create_event import EventDraft
+from src.service.ticketing.application.views import BookingView
+from src.service.ticketing.domain.booking import Booking, SeatSelectionMode
 from src.service.ticketing.domain.event import Event
+from src.service.ticketing.domain.ticket import Ticket
 from src.service.ticketing.domain.user import User
 
 
-def describe_errors(errors: Sequence[Any]) -> str:
-    """pydantic/FastAPI validation errors as one readable line: `field: problem; …`."""
-    parts = []
-    for error in errors:
-        where = ".".join(str(p) for p in error.get("loc", ()) if p != "body")
-        parts.append(f"{where}: {error.get('msg')}" if where else str(error.get("msg")))
-    return "; ".join(parts) or "Invalid request"
-
-
 class UserCreate(BaseModel):
+    """`POST /api/user`."""
+
     email: str = Field(min_length=3, max_length=254)
     password: str = Field(max_length=128)
     name: str = Field(min_length=1, max_length=100)
@@ -29,11 +26,15 @@ class UserCreate(BaseModel):
 
 
 class LoginRequest(BaseModel):
+    """`POST /api/user/login`."""
+
     email: str
     password: str
 
 
 class UserOut(BaseModel):
+    """A user as the API shows it (never the password hash)."""
+
     id: int
     email: str
     name: str
@@ -41,18 +42,28 @@ class UserOut(BaseModel):
 
     @classmethod
     def of(cls, user: User) -> "UserOut":
+        """From the domain user."""
         return cls(id=user.id, email=user.email, name=user.name, role=user.role.value)
 
 
 class EventCreate(BaseModel):
+    """`POST /api/event`; `seating_config` is validated by the domain's layout parser."""
+
     name: str = Field(max_length=200)
     description: str = Field(default="", max_length=5000)
     venue_name: str = Field(default="", max_length=200)
     seating_config: dict
     is_active: bool = True
 
+    def to_draft(self) -> EventDraft:
+        """The use case's input."""
+        return EventDraft(self.name, self.description, self.venue_name, self.seating_config,
+                          self.is_active)
+
 
 class SubsectionOut(BaseModel):
+    """Seat counts of one subsection."""
+
     section: str
     subsection: int
     price: int
@@ -63,6 +74,8 @@ class SubsectionOut(BaseModel):
 
 
 class EventOut(BaseModel):
+    """An event; `subsections` only on the detail route."""
+
     id: int
     seller_id: int
     name: str
@@ -76,16 +89,19 @@ class EventOut(BaseModel):
 
     @classmethod
     def of(cls, event: Event) -> "EventOut":
+        """From the domain event."""
         subsections = [SubsectionOut(**vars(s)) for s in event.stats] if event.stats else None
         return cls(
             id=event.id, seller_id=event.seller_id, name=event.name,
             description=event.description, venue_name=event.venue_name,
             seating_config=event.seating_config.to_dict(), is_active=event.is_active,
-            status=event.status, created_at=event.created_at, subsections=subsections,
+            status=event.status.value, created_at=event.created_at, subsections=subsections,
         )
 
 
 class SeatOut(BaseModel):
+    """One seat of a subsection and its status."""
+
     id: int
     section: str
     subsection: int
@@ -95,8 +111,24 @@ class SeatOut(BaseModel):
     price: int
     status: str
 
+    @classmethod
+    def fields_of(cls, t: Ticket) -> dict:
+        """The fields shared with `TicketOut`."""
+        return dict(
+            id=t.id, section=t.section, subsection=t.subsection, row=t.position.row,
+            seat=t.position.seat, seat_position=str(t.position), price=t.price,
+            status=t.status.value,
+        )
+
+    @classmethod
+    def of(cls, ticket: Ticket) -> "SeatOut":
+        """From the domain ticket."""
+        return cls(**cls.fields_of(ticket))
+
 
 class BookingCreate(BaseModel):
+    """`POST /api/booking` (spec/booking.md, rules 1–3)."""
+
     event_id: int
     section: str = Field(max_length=20)
     subsection: int
@@ -104,12 +136,29 @@ class BookingCreate(BaseModel):
     seat_selection_mode: Literal["manual", "best_available"]
     seat_positions: list[str] = Field(default_factory=list, max_length=10)
 
+    def to_request(self) -> BookingRequest:
+        """The use case's input."""
+        return BookingRequest(
+            event_id=self.event_id, section=self.section, subsection=self.subsection,
+            quantity=self.quantity, seat_selection_mode=SeatSelectionMode(self.seat_selection_mode),
+            seat_positions=self.seat_positions,
+        )
+
 
 class TicketOut(SeatOut):
+    """A ticket of a booking; `code` once paid."""
+
     code: str | None = None
+
+    @classmethod
+    def of(cls, ticket: Ticket) -> "TicketOut":
+        """From the domain ticket."""
+        return cls(**cls.fields_of(ticket), code=ticket.code)
 
 
 class BookingOut(BaseModel):
+    """A booking as its buyer (or the event's seller) sees it."""
+
     id: UUID
     buyer_id: int
     event_id: int
@@ -127,27 +176,30 @@ class BookingOut(BaseModel):
 
     @classmethod
     def fields_of(cls, b: Booking) -> dict:
+        """The fields shared with `BookingDetail`."""
         return dict(
             id=b.id, buyer_id=b.buyer_id, event_id=b.event_id, section=b.section,
             subsection=b.subsection, quantity=b.quantity, total_price=b.total_price,
             status=b.status.value, seat_selection_mode=b.seat_selection_mode.value,
-            seat_positions=b.seat_positions, failure_reason=b.failure_reason,
+            seat_positions=format_all(b.seat_positions), failure_reason=b.failure_reason,
             created_at=b.created_at, updated_at=b.updated_at, paid_at=b.paid_at,
         )
 
     @classmethod
     def of(cls, booking: Booking) -> "BookingOut":
+        """From the domain booking."""
         return cls(**cls.fields_of(booking))
 
 
 class BookingDetail(BookingOut):
-    """A booking with its event, buyer and tickets (booking PRD §4 'Booking Query')."""
+    """A booking with its event, buyer and tickets (spec/booking.md, "Acceptance": query)."""
 
     event: dict | None = None
     buyer: dict | None = None
     tickets: list[TicketOut] = []
 
     @classmethod
-    def of(cls, booking: Booking) -> "BookingDetail":
-        return cls(**cls.fields_of(booking), event=booking.event, buyer=booking.buyer,
-                   tickets=[TicketOut(**t) for t in booking.tickets])
+    def of(cls, view: BookingView) -> "BookingDetail":  # type: ignore[override]
+        """From the read model (a booking view, not a bare booking)."""
+        return cls(**cls.fields_of(view.booking), event=vars(view.event),
+                   buyer=vars(view.buyer), tickets=[TicketOut.of(t) for t in view.tickets])

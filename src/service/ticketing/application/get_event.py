@@ -1,0 +1,22 @@
+"""Use case: one event with its per-subsection seat counts."""
+
+from dataclasses import dataclass
+
+from src.service.ticketing.application.ports import UnitOfWorkFactory
+from src.service.ticketing.domain.errors import NotFound
+from src.service.ticketing.domain.event import Event
+
+
+@dataclass(frozen=True)
+class GetEvent:
+    """Public: the event with available/reserved/sold per subsection."""
+
+    uow: UnitOfWorkFactory
+
+    async def __call__(self, event_id: int) -> Event:
+        """The event; raises `NotFound`."""
+        async with self.uow() as uow:
+            event = await uow.events.get(event_id, with_stats=True)
+        if event is None:
+            raise NotFound("Event not found")
+        return event

@@ -1,0 +1,24 @@
+"""Use case: log in with e-mail and password."""
+
+from dataclasses import dataclass
+
+from src.service.ticketing.application.ports import PasswordHasher, TokenCodec, UnitOfWorkFactory
+from src.service.ticketing.domain.errors import NotAuthenticated
+from src.service.ticketing.domain.user import User
+
+
+@dataclass(frozen=True)
+class LogIn:
+    """Check the password and issue a session token."""
+
+    uow: UnitOfWorkFactory
+    hasher: PasswordHasher
+    tokens: TokenCodec
+
+    async def __call__(self, email: str, password: str) -> tuple[User, str]:
+        """(user, token); raises `NotAuthenticated` on a wrong e-mail or password."""
+        async with self.uow() as uow:
+            user = await uow.users.by_email(email.strip().lower())
+        if user is None or not await self.hasher.verify(user.password_hash, password):
+            raise NotAuthenticated("Invalid email or password")
+        return user, self.tokens.issue(user)

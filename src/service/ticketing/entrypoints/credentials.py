@@ -1,0 +1,33 @@
+"""Who is calling: the one place that reads credentials from a request (spec/architecture.md,
+"HTTP conventions")."""
+
+from starlette.requests import cookie_parser
+from starlette.types import Scope
+
+from src.service.ticketing.application.ports import TokenCodec
+from src.service.ticketing.domain.errors import NotAuthenticated
+from src.service.ticketing.domain.user import Principal
+
+
+def bearer_or_cookie(scope: Scope, cookie_name: str) -> str | None:
+    """The session token of an ASGI request: `Authorization: Bearer …` wins over the
+    `cookie_name` cookie; None when neither is there."""
+    cookie, authorization = "", ""
+    for name, value in scope["headers"]:
+        if name == b"authorization":
+            authorization = value.decode("latin-1")
+        elif name == b"cookie":
+            cookie = value.decode("latin-1")
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() == "bearer" and token:
+        return token
+    return cookie_parser(cookie).get(cookie_name) if cookie else None
+
+
+def authenticate(tokens: TokenCodec, scope: Scope, cookie_name: str) -> Principal:
+    """The caller of an ASGI request; raises `NotAuthenticated` (401)."""
+    token = bearer_or_cookie(scope, cookie_name)
+    if not token:
+        raise NotAuthenticated("Not authenticated")
+    user_id, role = tokens.read(token)
+    return Principal(user_id=user_id, role=role)
