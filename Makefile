@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test venv lint unit integration e2e migrate infra-up infra-down bench clean
+.PHONY: run test venv lint typecheck unit integration e2e migrate infra-up infra-down bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,9 @@ test: venv  ## lint + unit + integration + e2e on fresh infrastructure (profile 
 
 lint: venv
 	$(BIN)/ruff check src test deploy
+
+typecheck: venv  ## mypy: strict on the shared kernel, domain/ and application/ (pyproject.toml)
+	$(BIN)/mypy
 
 # The tiers below expect DATABASE_URL, KVROCKS_URL and KAFKA_BOOTSTRAP_SERVERS in the
 # environment, e.g. `make infra-up PROFILE=test && set -a && . .local/test/env`.

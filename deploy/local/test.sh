@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make test`: fresh infrastructure on the test profile's own ports and data directory, lint,
-# migrations, then the unit, integration and end-to-end tiers; stops what it started.
+# the type checker, migrations, then the unit, integration and end-to-end tiers; stops what it
+# started.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -9,5 +10,6 @@ trap 'python3 deploy/local/infra.py down --profile test' EXIT
 set -a; . .local/test/env; set +a
 
 .venv/bin/ruff check src test deploy
+.venv/bin/mypy
 .venv/bin/alembic upgrade head
 .venv/bin/pytest test/unit test/integration test/e2e -q -p no:cacheprovider
