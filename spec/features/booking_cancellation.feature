@@ -1,7 +1,7 @@
 Feature: Cancelling a booking
   A buyer may cancel a booking that is still "processing" or "pending_payment"; its
   seats go back on sale at once. "completed", "cancelled" and "failed" are final.
-  Booking PRD §4, "Booking Cancellation".
+  spec/booking.md, "Acceptance", cancellation.
 
   Background:
     Given a seller has an event on sale with 2 rows of 3 seats at 1000 each

@@ -3,7 +3,7 @@ Feature: Creating a booking
   ("manual") or by letting the system choose ("best_available"). The request is
   answered at once with 202 and status "processing"; the reservation service then
   locks the seats and the booking becomes "pending_payment" (or "failed").
-  Booking PRD §4, "Booking Creation".
+  spec/booking.md, "Acceptance", creation.
 
   Background:
     Given a seller has an event on sale with 3 rows of 4 seats at 1500 each

@@ -2,7 +2,7 @@ Feature: Paying for a booking
   Once the reservation service has locked the seats, the booking waits in
   "pending_payment" (with no time limit) until its buyer pays or cancels. Payment is
   a mock: it turns the booking "completed" and its tickets "sold", each with a code.
-  Booking PRD §4, "Booking Payment".
+  spec/booking.md, "Acceptance", payment.
 
   Background:
     Given a seller has an event on sale with 2 rows of 3 seats at 1000 each

@@ -1,7 +1,7 @@
 Feature: Looking up bookings
   Buyers see their own bookings and nobody else's; sellers see every booking on
   their own events. The detail view shows the event, the buyer and the seats.
-  Booking PRD §4, "Booking Query", and §3 rule 7 (permissions).
+  spec/booking.md, "Acceptance", query, and rule 7 (permissions).
 
   Background:
     Given a seller has an event on sale with 2 rows of 4 seats at 1000 each

@@ -3,7 +3,7 @@ Feature: Live booking status over Server-Sent Events
   GET /api/booking/event/{event_id}/sse and is told each change of their bookings
   on that event ("status_update"); the stream ends with "close" once every booking
   it watches is final. Anyone may also watch an event's seat counts change.
-  Booking PRD §4, "SSE Real-time Updates".
+  spec/booking.md, "Acceptance", live updates.
 
   Background:
     Given a seller has an event on sale with 2 rows of 3 seats at 1000 each

@@ -1,6 +1,6 @@
 Feature: Guarantees of the booking pipeline
   What must hold however many buyers arrive at once and whatever order things
-  happen in (DESIGN.md §3): no seat is sold twice, no accepted booking is lost or
+  happen in (spec/architecture.md, "Guarantees"): no seat is sold twice, no accepted booking is lost or
   stuck, cancellations always give the seats back, the outcome always reaches the
   buyer, and any number of events are served side by side.
 

@@ -1,8 +1,8 @@
 """Kvrocks client factory.
 
-Only commands Kvrocks supports and treats like Redis are used (DESIGN.md §6): RESP2, BITFIELD
-for seat bits, EVALSHA with a fallback to loading the script (redis-py's `Script` does this on
-NOSCRIPT), plain pub/sub.
+Only commands Kvrocks supports and treats like Redis are used (spec/architecture.md, "Kvrocks
+rules"): RESP2, BITFIELD for seat bits, EVALSHA with a fallback to loading the script
+(redis-py's `Script` does this on NOSCRIPT), plain pub/sub.
 """
 
 from redis.asyncio import BlockingConnectionPool, Redis

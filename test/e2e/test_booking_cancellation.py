@@ -1,4 +1,4 @@
-"""Steps of booking_cancellation.feature (booking PRD §4 "Booking Cancellation")."""
+"""Steps of booking_cancellation.feature (spec/booking.md, "Acceptance": cancellation)."""
 
 from pytest_bdd import parsers, scenarios, then
 

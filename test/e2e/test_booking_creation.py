@@ -1,4 +1,4 @@
-"""Steps of booking_creation.feature (booking PRD §4 "Booking Creation")."""
+"""Steps of booking_creation.feature (spec/booking.md, "Acceptance": creation)."""
 
 from pytest_bdd import given, parsers, scenarios, then, when
 

@@ -1,4 +1,4 @@
-"""Steps of booking_payment.feature (booking PRD §4 "Booking Payment")."""
+"""Steps of booking_payment.feature (spec/booking.md, "Acceptance": payment)."""
 
 from pytest_bdd import parsers, scenarios, then
 

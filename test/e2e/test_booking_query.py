@@ -1,4 +1,4 @@
-"""Steps of booking_query.feature (booking PRD §4 "Booking Query", §3 rule 7)."""
+"""Steps of booking_query.feature (spec/booking.md, "Acceptance": query, and rule 7)."""
 
 import uuid
 

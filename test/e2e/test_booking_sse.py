@@ -1,4 +1,4 @@
-"""Steps of booking_sse.feature (booking PRD §4 "SSE Real-time Updates")."""
+"""Steps of booking_sse.feature (spec/booking.md, "Acceptance": live updates)."""
 
 from pytest_bdd import given, parsers, scenarios, then, when
 

@@ -1,4 +1,5 @@
-"""Steps of guarantees.feature (DESIGN.md §3), end to end under concurrency and stalls."""
+"""Steps of guarantees.feature (spec/architecture.md, "Guarantees"), end to end under
+concurrency and stalls."""
 
 import asyncio
 import os
