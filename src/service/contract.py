@@ -137,7 +137,7 @@ def subsection_tag(event_id: int, section: str, subsection: int) -> str:
 
 
 def seats_key(tag: str) -> str:
-    """Bitfield of a subsection: bit `(row-1)*cols + (seat-1)` is 1 when the seat is held."""
+    """Bitfield of a subsection: bit `SeatPosition.index(cols)` is 1 when the seat is held."""
     return f"seats:{{{tag}}}"
 
 

@@ -200,15 +200,18 @@ async def test_reject_releases_refuses_through_settle_and_tells_the_buyer(
     assert publisher.statuses() == [(command.booking_id, FAILED)]
 
 
-async def test_reject_is_a_compare_and_set_and_still_tells_the_buyer(app, ledger, publisher):
+async def test_reject_is_a_compare_and_set_and_keeps_the_seats_postgres_holds(
+    app, seat_map, ledger, publisher
+):
     command = created(quantity=2)
     ledger.add(command)
-    await settle(app, [command])
+    await settle(app, [command])  # an earlier delivery held the seats
 
     await app.reject(command, "SeatConflict: late")
 
     state = ledger.bookings[command.booking_id]
     assert (state.status, state.failure_reason) == (PENDING, None)
+    assert len(seat_map.held(TAG)) == 2  # still the booking's: the seat map agrees with PG
     assert publisher.statuses() == [(command.booking_id, PENDING)] * 2
     assert not publisher.bookings[1].changed
 
