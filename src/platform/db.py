@@ -9,6 +9,22 @@ import asyncpg
 
 from src.platform.settings import DatabaseSettings
 
+# Errors that mean "PostgreSQL cannot serve us right now", not "this statement is wrong": the
+# server is unreachable, refusing, starting or shutting down, out of connections or resources,
+# the connection broke or the pool is closed, a pool acquire or a command timed out, or the
+# transaction was rolled back by a deadlock or serialization failure. Adapters turn them into
+# their service's "unavailable" error (an HTTP 503; spec/architecture.md, "HTTP conventions").
+UNAVAILABLE: tuple[type[BaseException], ...] = (
+    OSError,
+    TimeoutError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.InternalClientError,
+    asyncpg.OperatorInterventionError,
+    asyncpg.InsufficientResourcesError,
+    asyncpg.TransactionRollbackError,
+)
+
 
 def asyncpg_dsn(url: str) -> str:
     """Strip an SQLAlchemy driver suffix: 'postgresql+asyncpg://…' → 'postgresql://…'."""

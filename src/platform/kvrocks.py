@@ -6,8 +6,15 @@ rules"): RESP2, BITFIELD for seat bits, EVALSHA with a fallback to loading the s
 """
 
 from redis.asyncio import BlockingConnectionPool, Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from src.platform.settings import KvrocksSettings
+
+# Errors that mean "Kvrocks cannot serve us right now": unreachable, loading, the connection
+# broke, or no pooled connection came free within `pool_timeout_s`. Adapters turn them into
+# their service's "unavailable" error (an HTTP 503; spec/architecture.md, "HTTP conventions").
+UNAVAILABLE: tuple[type[BaseException], ...] = (RedisConnectionError, RedisTimeoutError, OSError)
 
 
 def create_client(settings: KvrocksSettings) -> Redis:

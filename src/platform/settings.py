@@ -8,13 +8,16 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class DatabaseSettings(BaseSettings):
-    """PostgreSQL: `DATABASE_URL` (postgresql://user:pass@host:port/db) and pool bounds."""
+    """PostgreSQL: `DATABASE_URL` (postgresql://user:pass@host:port/db), pool bounds, and how
+    long a request waits for a pooled connection (`DATABASE_ACQUIRE_TIMEOUT_S`) before it is
+    answered 503."""
 
     model_config = SettingsConfigDict(env_prefix="DATABASE_", frozen=True)
 
     url: str = "postgresql://ticketing:ticketing@127.0.0.1:15432/ticketing"
     pool_min: int = 2
     pool_max: int = 20
+    acquire_timeout_s: float = 10.0
 
 
 class KvrocksSettings(BaseSettings):

@@ -70,3 +70,23 @@ async def test_a_failed_flush_fails_every_caller_of_that_batch_only():
     assert await coalescer.submit(3) == 3
     with pytest.raises(ConnectionError):
         raise failed[0]
+
+
+async def test_posted_items_are_flushed_in_the_background_and_a_failure_is_only_logged(caplog):
+    flushed: list[list[int]] = []
+
+    async def flush(items):
+        flushed.append(items)
+        if 0 in items:
+            raise ConnectionError("down")
+        return items
+
+    coalescer = Coalescer(flush)
+    coalescer.post(0)
+    coalescer.post(1)
+    assert flushed == []  # posting never waits for the flush
+    await asyncio.sleep(0.01)
+    coalescer.post(2)
+    assert await coalescer.submit(3) == 3
+    assert flushed == [[0, 1], [2, 3]]
+    assert "posted_batch_failed size=2" in caplog.text
