@@ -1,5 +1,6 @@
-"""Booking: the request rules and the refusals of the status machine (spec/booking.md,
-rules 1–5). The statuses and transitions themselves live in `src/service/lifecycle.py`."""
+"""Booking: the request rules, the refusals of the status machine and the failure reasons the
+ticketing service writes (spec/booking.md, rules 1–5 and "Failure reasons"). The statuses and
+transitions themselves live in `src/service/lifecycle.py`."""
 
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,6 +26,15 @@ class SeatSelectionMode(StrEnum):
 
     MANUAL = "manual"
     BEST_AVAILABLE = "best_available"
+
+
+class FailureReason(StrEnum):
+    """Every `failure_reason` the ticketing service writes: buyer-readable, from this fixed
+    list only (spec/booking.md, "Failure reasons")."""
+
+    # The settle deadline passed with the booking still processing (lifecycle.GIVE_UP;
+    # spec/architecture.md, guarantee 8).
+    NOT_CONFIRMED_IN_TIME = "Booking could not be confirmed in time"
 
 
 # spec/booking.md, rule 5: the exact messages for refused transitions.
@@ -82,6 +92,17 @@ def check_seat_request(
     if len(set(seats)) != len(seats):
         raise InvalidRequest("Duplicate seat positions")
     return seats
+
+
+def same_request(a: Booking, b: Booking) -> bool:
+    """True when two bookings ask for the same thing: event, subsection, quantity, mode and,
+    for manual picks, the same seats (a settled best-available booking has seats, its retry
+    none). Used to tell a retry from another request under one Idempotency-Key."""
+    asked = (a.event_id, a.section, a.subsection, a.quantity, a.seat_selection_mode)
+    if asked != (b.event_id, b.section, b.subsection, b.quantity, b.seat_selection_mode):
+        return False
+    return a.seat_selection_mode is SeatSelectionMode.BEST_AVAILABLE or (
+        set(a.seat_positions) == set(b.seat_positions))
 
 
 def check_can_cancel(status: BookingStatus) -> Transition:

@@ -19,3 +19,8 @@ class Forbidden(DomainError):
 
 class NotAuthenticated(DomainError):
     """No valid credentials were presented."""
+
+
+class Conflict(DomainError):
+    """The request clashes with an earlier one (an Idempotency-Key reused for another
+    request); nothing was changed."""
