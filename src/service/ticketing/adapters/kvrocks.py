@@ -1,17 +1,18 @@
 """Kvrocks adapters: the fail-fast read of seat bits and counters, pub/sub out and in.
 
 Seat bits are read with BITFIELD u1 only (spec/architecture.md, "Kvrocks rules"); the seat-map
-keys belong to the reservation service, which alone writes them ("Ownership").
+keys belong to the reservation service, which alone writes them ("Ownership"). Every error of
+`src.platform.kvrocks.UNAVAILABLE` is raised as `Unavailable` (HTTP 503).
 """
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from redis.asyncio import Redis
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
+from redis.asyncio.client import PubSub
 
 from src.platform.batching import Coalescer
+from src.platform.kvrocks import UNAVAILABLE
 from src.service.contract import (
     BookingStatusUpdate,
     SubsectionState,
@@ -22,8 +23,6 @@ from src.service.contract import (
     seats_key,
 )
 from src.service.ticketing.application.ports import Unavailable
-
-REDIS_DOWN = (RedisConnectionError, RedisTimeoutError, OSError)
 
 
 class RedisSeatInventory:
@@ -54,7 +53,7 @@ class RedisSeatInventory:
                             args += ["GET", "u1", f"#{i}"]
                         pipe.execute_command("BITFIELD", seats_key(tag), *args)
                 replies = iter(await pipe.execute())
-        except REDIS_DOWN as e:
+        except UNAVAILABLE as e:
             raise Unavailable("seat store unavailable") from e
         results: list[tuple[int | None, list[bool]]] = []
         for _, seat_indexes in checks:
@@ -72,13 +71,19 @@ class RedisStatusNotifier:
         self._client = client
 
     async def booking_status(self, update: BookingStatusUpdate) -> None:
-        """Publish on `booking:status:{buyer}:{event}`."""
-        channel = booking_status_channel(update.buyer_id, update.event_id)
-        await self._client.publish(channel, encode(update))
+        """Publish on `booking:status:{buyer}:{event}`; raises `Unavailable`."""
+        await self._publish(booking_status_channel(update.buyer_id, update.event_id),
+                            encode(update))
 
     async def subsection_state(self, state: SubsectionState) -> None:
-        """Publish on `event_state_updates:{event}`."""
-        await self._client.publish(event_state_channel(state.event_id), encode(state))
+        """Publish on `event_state_updates:{event}`; raises `Unavailable`."""
+        await self._publish(event_state_channel(state.event_id), encode(state))
+
+    async def _publish(self, channel: str, payload: bytes) -> None:
+        try:
+            await self._client.publish(channel, payload)
+        except UNAVAILABLE as e:
+            raise Unavailable("pub/sub unavailable") from e
 
 
 class RedisStatusFeed:
@@ -89,19 +94,27 @@ class RedisStatusFeed:
 
     @asynccontextmanager
     async def subscribe(self, channel: str) -> AsyncIterator[AsyncIterator[bytes]]:
-        """Subscribed (confirmed by the server) before it yields the message iterator."""
+        """Subscribed (confirmed by the server) before it yields the message iterator; raises
+        `Unavailable` when the store cannot be reached (also while iterating)."""
         pubsub = self._client.pubsub()
         try:
-            await pubsub.subscribe(channel)
-            # Wait for the server's confirmation: only then is nothing published later missed.
-            while await pubsub.get_message(timeout=5.0) is None:
-                pass
+            try:
+                await pubsub.subscribe(channel)
+                # Wait for the server's confirmation: only then is nothing published later
+                # missed.
+                while await pubsub.get_message(timeout=5.0) is None:
+                    pass
+            except UNAVAILABLE as e:
+                raise Unavailable("pub/sub unavailable") from e
             yield _messages(pubsub)
         finally:
             await pubsub.aclose()
 
 
-async def _messages(pubsub) -> AsyncIterator[bytes]:
-    async for message in pubsub.listen():
-        if message["type"] == "message":
-            yield message["data"]
+async def _messages(pubsub: PubSub) -> AsyncIterator[bytes]:
+    try:
+        async for message in pubsub.listen():
+            if message["type"] == "message":
+                yield message["data"]
+    except UNAVAILABLE as e:
+        raise Unavailable("pub/sub unavailable") from e

@@ -1,6 +1,8 @@
 """The messages the ticketing use cases send: Kafka commands and pub/sub announcements, in the
 shapes of `src/service/contract.py` (spec/booking.md, "Messages" and "Live updates")."""
 
+import logging
+
 from src.service.contract import (
     BookingCancelled,
     BookingCreated,
@@ -9,9 +11,11 @@ from src.service.contract import (
     SubsectionState,
 )
 from src.service.seats import format_all
-from src.service.ticketing.application.ports import StatusNotifier
+from src.service.ticketing.application.ports import StatusNotifier, Unavailable
 from src.service.ticketing.domain.booking import Booking
 from src.service.ticketing.domain.event import Event, SubsectionStats
+
+log = logging.getLogger(__name__)
 
 
 def created_command(booking: Booking, event: Event) -> BookingCreated:
@@ -58,7 +62,14 @@ def state_update(event_id: int, stats: SubsectionStats) -> SubsectionState:
 async def announce(
     notifier: StatusNotifier, booking: Booking, stats: SubsectionStats | None
 ) -> None:
-    """Tell the booking's SSE stream its new status, and the event stream the new counts."""
-    await notifier.booking_status(status_update(booking))
-    if stats is not None:
-        await notifier.subsection_state(state_update(booking.event_id, stats))
+    """Tell the booking's SSE stream its new status, and the event stream the new counts.
+
+    Best effort: the change is already committed, so a pub/sub outage is logged, not raised
+    (streams read the current state from PostgreSQL when they connect; spec/architecture.md,
+    guarantee 6)."""
+    try:
+        await notifier.booking_status(status_update(booking))
+        if stats is not None:
+            await notifier.subsection_state(state_update(booking.event_id, stats))
+    except Unavailable as e:
+        log.warning("announce_failed booking_id=%s error=%r", booking.id, e)

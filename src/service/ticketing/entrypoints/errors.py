@@ -1,16 +1,27 @@
 """The one table that turns exceptions into HTTP answers, for every route and the booking
-fast path alike (spec/architecture.md, "HTTP conventions")."""
+fast path alike (spec/architecture.md, "HTTP conventions").
+
+A backing service that is down (PostgreSQL, Kvrocks, Kafka) is 503 `Service temporarily
+unavailable` with `Retry-After`; anything else unexpected is a bug, answered 500 `Internal
+server error` with a request id that is also in the `X-Request-ID` header and in the logged
+traceback. Neither ever shows the client an exception's name or text.
+"""
 
 import json
 import logging
+import time
+import uuid
 from collections.abc import Sequence
 from typing import Any
 
+from aiokafka.errors import KafkaError
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
+from src.platform import db, kvrocks
 from src.service.ticketing.application.ports import PublishFailed, Unavailable
 from src.service.ticketing.domain.errors import (
+    Conflict,
     Forbidden,
     InvalidRequest,
     NotAuthenticated,
@@ -19,18 +30,27 @@ from src.service.ticketing.domain.errors import (
 
 log = logging.getLogger(__name__)
 
-ERROR_STATUS: dict[type[Exception], int] = {
+UNAVAILABLE_DETAIL = "Service temporarily unavailable"
+INTERNAL_DETAIL = "Internal server error"
+RETRY_AFTER_S = 1
+# Driver errors an adapter failed to translate still mean "backing service down", not a bug.
+_DRIVERS_DOWN = (*db.UNAVAILABLE, *kvrocks.UNAVAILABLE, KafkaError)
+ERROR_STATUS: dict[type[BaseException], int] = {
     InvalidRequest: 400,
     ValidationError: 400,
     RequestValidationError: 400,
     NotAuthenticated: 401,
     Forbidden: 403,
     NotFound: 404,
+    Conflict: 409,
     Unavailable: 503,
     PublishFailed: 503,
+    **dict.fromkeys(_DRIVERS_DOWN, 503),
 }
-HANDLED = tuple(ERROR_STATUS)
+HANDLED: tuple[type[Exception], ...] = tuple(
+    k for k in ERROR_STATUS if issubclass(k, Exception))
 MALFORMED_JSON = "Malformed JSON body"
+Answer = tuple[int, dict[str, str], dict[str, str]]  # status, JSON body, extra headers
 
 
 def describe_errors(errors: Sequence[Any]) -> str:
@@ -45,19 +65,47 @@ def describe_errors(errors: Sequence[Any]) -> str:
     return "; ".join(parts) or "Invalid request"
 
 
-def error_response(exc: Exception) -> tuple[int, dict[str, str]]:
-    """(status, `{"detail": …}`) for an exception of a type in `ERROR_STATUS`; a 5xx hides
-    the internal reason from the client and logs it."""
+class _Throttle:
+    """At most one log line a second for 503s: an outage must not flood the log."""
+
+    def __init__(self) -> None:
+        self.last, self.skipped = 0.0, 0
+
+    def warn(self, status: int, exc: BaseException) -> None:
+        now = time.monotonic()
+        if now - self.last < 1.0:
+            self.skipped += 1
+            return
+        log.warning("request_unavailable status=%d error=%r similar_since_last=%d",
+                    status, exc, self.skipped)
+        self.last, self.skipped = now, 0
+
+
+_unavailable_log = _Throttle()
+
+
+def error_response(exc: BaseException) -> Answer:
+    """(status, `{"detail": …}`, headers) for an exception of a type in `ERROR_STATUS`; a 503
+    hides the internal reason from the client, logs it and says when to retry."""
     status = next(code for kind, code in ERROR_STATUS.items() if isinstance(exc, kind))
     if status >= 500:
-        log.warning("request_failed status=%d error=%r", status, exc)
-        return status, {"detail": "Service temporarily unavailable"}
+        _unavailable_log.warn(status, exc)
+        return status, {"detail": UNAVAILABLE_DETAIL}, {"Retry-After": str(RETRY_AFTER_S)}
     if isinstance(exc, ValidationError | RequestValidationError):
-        return status, {"detail": describe_errors(exc.errors())}
-    return status, {"detail": str(exc)}
+        return status, {"detail": describe_errors(exc.errors())}, {}
+    return status, {"detail": str(exc)}, {}
 
 
-def error_body(exc: Exception) -> tuple[int, bytes]:
-    """`error_response` with the body encoded as JSON bytes."""
-    status, detail = error_response(exc)
-    return status, json.dumps(detail).encode()
+def internal_error(exc: BaseException, path: str) -> Answer:
+    """The last resort for anything unexpected (a bug): 500 with a fresh request id in the body
+    and the `X-Request-ID` header, and the traceback logged under the same id."""
+    request_id = uuid.uuid4().hex
+    log.error("request_crashed request_id=%s path=%s", request_id, path, exc_info=exc)
+    return 500, {"detail": INTERNAL_DETAIL, "request_id": request_id}, {"X-Request-ID": request_id}
+
+
+def encoded(answer: Answer) -> tuple[int, bytes, list[tuple[bytes, bytes]]]:
+    """An answer as raw ASGI parts: status, JSON body bytes, header pairs."""
+    status, body, headers = answer
+    return status, json.dumps(body).encode(), [
+        (k.lower().encode(), v.encode()) for k, v in headers.items()]

@@ -1,5 +1,5 @@
-"""HTTP entrypoint: the FastAPI app factory, with the error table's handlers and the outbox
-relay as a background task.
+"""HTTP entrypoint: the FastAPI app factory, with the error table's handlers, the last-resort
+handler (500 with a request id) and the outbox relay as a background task.
 
 Run with `uvicorn src.service.ticketing.entrypoints.http:create_app --factory`.
 """
@@ -15,8 +15,10 @@ from fastapi.responses import JSONResponse
 
 from src.platform.logging import configure as configure_logging
 from src.platform.runtime import freeze_startup_heap
+from src.service.ticketing.application.ports import Unavailable
 from src.service.ticketing.bootstrap import Ticketing, running
 from src.service.ticketing.entrypoints import api_bookings, api_events, api_users, sse
+from src.service.ticketing.entrypoints.asgi import LastResort
 from src.service.ticketing.entrypoints.errors import HANDLED, error_response
 from src.service.ticketing.entrypoints.fast_path import BookingFastPath
 
@@ -25,8 +27,8 @@ log = logging.getLogger(__name__)
 
 def _install_error_handlers(app: FastAPI) -> None:
     async def handled(_: Request, exc: Exception) -> JSONResponse:
-        status, body = error_response(exc)
-        return JSONResponse(body, status)
+        status, body, headers = error_response(exc)
+        return JSONResponse(body, status, headers=headers)
 
     for kind in HANDLED:
         app.add_exception_handler(kind, handled)
@@ -37,33 +39,42 @@ async def _relay_outbox(service: Ticketing) -> None:
     while True:
         try:
             await service.relay_outbox()
+        except Unavailable as e:  # PostgreSQL down: the rows wait, nothing is lost
+            log.warning("outbox_sweep_deferred error=%r", e)
         except Exception:  # noqa: BLE001 - outermost loop of a background task
             log.exception("outbox_sweep_failed")
         await asyncio.sleep(service.settings.outbox_interval_s)
+
+
+@asynccontextmanager
+async def _running(app: FastAPI) -> AsyncIterator[None]:
+    """Lifespan of the real app: open PostgreSQL, Kvrocks and Kafka, run the outbox relay."""
+    configure_logging()
+    async with running() as wired:
+        app.state.ticketing = wired
+        relay = asyncio.create_task(_relay_outbox(wired))
+        freeze_startup_heap()
+        yield
+        relay.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await relay
+
+
+@asynccontextmanager
+async def _given(_: FastAPI) -> AsyncIterator[None]:
+    """Lifespan of an app over a service the caller built (tests): nothing to open."""
+    yield
 
 
 def create_app(service: Ticketing | None = None, fast_path: bool = True) -> FastAPI:
     """The ticketing API. Without `service`, the lifespan opens PostgreSQL, Kvrocks and Kafka
     from the environment and runs the outbox relay; tests may pass a service built from fakes.
     `fast_path=False` leaves `POST /api/booking` to its FastAPI route."""
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if service is not None:
-            yield
-            return
-        configure_logging()
-        async with running() as wired:
-            app.state.ticketing = wired
-            relay = asyncio.create_task(_relay_outbox(wired))
-            freeze_startup_heap()
-            yield
-            relay.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await relay
-
+    lifespan = _running if service is None else _given
     app = FastAPI(title="Seat ticketing", version="0.1.0", lifespan=lifespan)
     _install_error_handlers(app)
-    if fast_path:
+    app.add_middleware(LastResort)
+    if fast_path:  # outside LastResort: the hot path keeps its own last resort, no wrapper
         app.add_middleware(BookingFastPath)
     if service is not None:
         app.state.ticketing = service

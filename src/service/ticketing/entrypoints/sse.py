@@ -1,25 +1,49 @@
 """Server-Sent Event streams: one buyer's bookings on an event, and an event's seat counts.
 
 Both subscribe to pub/sub first and only then read the current state, so an update published
-while the client was connecting is not lost (spec/architecture.md, guarantee 6).
+while the client was connecting is not lost (spec/architecture.md, guarantee 6). Both steps run
+before the answer starts, so a backing service that is down is a 503 (or a missing booking a
+404), not a stream that breaks at once; a pub/sub outage later just ends the stream.
 """
 
 import json
+import logging
 from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
 from uuid import UUID
 
 from fastapi import APIRouter
 from sse_starlette import EventSourceResponse
+from starlette.background import BackgroundTask
 
 from src.service.contract import BookingStatusUpdate, booking_status_channel, event_state_channel
 from src.service.lifecycle import FINAL
 from src.service.ticketing.application.messages import status_update
+from src.service.ticketing.application.ports import Unavailable
 from src.service.ticketing.bootstrap import Ticketing
-from src.service.ticketing.domain.user import Principal
+from src.service.ticketing.domain.booking import Booking
 from src.service.ticketing.entrypoints.deps import Caller, Service
 from src.service.ticketing.entrypoints.schemas import EventOut
 
 router = APIRouter(tags=["sse"])
+log = logging.getLogger(__name__)
+
+
+async def _subscribed(
+    service: Ticketing, channel: str
+) -> tuple[AsyncExitStack, AsyncIterator[bytes]]:
+    """A confirmed subscription and the stack that ends it; raises `Unavailable`."""
+    stack = AsyncExitStack()
+    return stack, await stack.enter_async_context(service.feed.subscribe(channel))
+
+
+def _response(
+    service: Ticketing, stream: AsyncIterator[dict], stack: AsyncExitStack
+) -> EventSourceResponse:
+    # The stream closes the subscription when it ends; the background task covers a client
+    # that left before the stream ever started (closing twice is harmless).
+    return EventSourceResponse(stream, ping=service.settings.sse_ping_s,
+                               background=BackgroundTask(stack.aclose))
 
 
 @router.get("/api/booking/event/{event_id}/sse")
@@ -27,55 +51,76 @@ async def booking_updates(
     event_id: int, caller: Caller, service: Service, booking_id: UUID | None = None
 ) -> EventSourceResponse:
     """`status_update` for the caller's open bookings on the event (or just `booking_id`),
-    then each change; `close` once every watched booking reached a final status."""
-    if booking_id is not None:
-        await service.get_booking(caller, booking_id)  # 404 unless the caller may see it
-    stream = _booking_stream(service, caller, event_id, booking_id)
-    return EventSourceResponse(stream, ping=service.settings.sse_ping_s)
-
-
-async def _booking_stream(
-    service: Ticketing, caller: Principal, event_id: int, booking_id: UUID | None
-) -> AsyncIterator[dict]:
-    channel = booking_status_channel(caller.user_id, event_id)
-    async with service.feed.subscribe(channel) as messages:
+    then each change; `close` once every watched booking reached a final status. 404 unless
+    the caller may see `booking_id`; 503 when PostgreSQL or Kvrocks is down."""
+    stack, messages = await _subscribed(service, booking_status_channel(caller.user_id, event_id))
+    try:
         if booking_id is not None:
             current = [(await service.get_booking(caller, booking_id)).booking]
         else:
             current = await service.recent_bookings(caller, event_id,
                                                     service.settings.sse_recent_s)
+    except BaseException:
+        await stack.aclose()
+        raise
+    return _response(service, _booking_stream(stack, messages, current, booking_id), stack)
+
+
+async def _booking_stream(
+    stack: AsyncExitStack, messages: AsyncIterator[bytes], current: list[Booking],
+    booking_id: UUID | None,
+) -> AsyncIterator[dict]:
+    async with stack:
         watching = {b.id for b in current if b.status not in FINAL}
         for booking in current:
             yield {"event": "status_update", "data": status_update(booking).model_dump_json()}
         if current and not watching:
             yield {"event": "close", "data": "{}"}
             return
-        async for raw in messages:
-            update = BookingStatusUpdate.model_validate_json(raw)
+        async for update in _updates(messages):
             if booking_id is not None and update.booking_id != booking_id:
                 continue
             yield {"event": "status_update", "data": update.model_dump_json()}
-            if update.status in FINAL:
-                watching.discard(update.booking_id)
-                if not watching:
-                    yield {"event": "close", "data": "{}"}
-                    return
-            else:
+            if update.status not in FINAL:
                 watching.add(update.booking_id)
+                continue
+            watching.discard(update.booking_id)
+            if not watching:
+                yield {"event": "close", "data": "{}"}
+                return
+
+
+async def _updates(messages: AsyncIterator[bytes]) -> AsyncIterator[BookingStatusUpdate]:
+    """The booking updates heard; ends quietly when pub/sub goes away."""
+    try:
+        async for raw in messages:
+            yield BookingStatusUpdate.model_validate_json(raw)
+    except Unavailable as e:
+        log.warning("sse_stream_lost error=%r", e)
 
 
 @router.get("/api/event/{event_id}/sse")
 async def event_updates(event_id: int, service: Service) -> EventSourceResponse:
     """`initial_status` (the event with its subsection counts), then a `status_update` each
-    time a subsection's counts change."""
+    time a subsection's counts change. 404 for an unknown event; 503 when PostgreSQL or
+    Kvrocks is down."""
     await service.layouts(event_id)  # 404 for an unknown event
-    return EventSourceResponse(_event_stream(service, event_id),
-                               ping=service.settings.sse_ping_s)
-
-
-async def _event_stream(service: Ticketing, event_id: int) -> AsyncIterator[dict]:
-    async with service.feed.subscribe(event_state_channel(event_id)) as messages:
+    stack, messages = await _subscribed(service, event_state_channel(event_id))
+    try:
         event = await service.get_event(event_id)
-        yield {"event": "initial_status", "data": EventOut.of(event).model_dump_json()}
-        async for raw in messages:
-            yield {"event": "status_update", "data": json.dumps(json.loads(raw))}
+    except BaseException:
+        await stack.aclose()
+        raise
+    return _response(service, _event_stream(stack, messages, EventOut.of(event)), stack)
+
+
+async def _event_stream(
+    stack: AsyncExitStack, messages: AsyncIterator[bytes], initial: EventOut
+) -> AsyncIterator[dict]:
+    async with stack:
+        yield {"event": "initial_status", "data": initial.model_dump_json()}
+        try:
+            async for raw in messages:
+                yield {"event": "status_update", "data": json.dumps(json.loads(raw))}
+        except Unavailable as e:
+            log.warning("sse_stream_lost error=%r", e)
