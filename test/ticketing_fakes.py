@@ -1,13 +1,10 @@
 """Hand-written fakes of the ticketing ports: in-memory state that tests can inspect."""
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 from src.service.lifecycle import GIVE_UP, OPEN, PAY, BookingStatus, Transition
-from src.service.ticketing.application.ports import PublishFailed
 from src.service.ticketing.application.views import (
     BookingView,
     BuyerSummary,
@@ -17,6 +14,7 @@ from src.service.ticketing.application.views import (
 from src.service.ticketing.domain.booking import Booking
 from src.service.ticketing.domain.errors import InvalidRequest
 from src.service.ticketing.domain.event import Event, EventStatus, SubsectionStats
+from src.service.ticketing.domain.idempotency import KeyUse, Operation
 from src.service.ticketing.domain.user import Role, User
 
 
@@ -49,7 +47,26 @@ class Store:
         self.bookings: dict[UUID, Booking] = {}
         self.attempts: dict[UUID, int] = {}
         self.release_pending: set[UUID] = set()
+        self.acked: set[UUID] = set()
+        # (buyer id, key) -> (operation, booking id, created at)
+        self.keys: dict[tuple[int, str], tuple[Operation, UUID, datetime]] = {}
         self.commits = 0
+        self.fail_with: Exception | None = None  # raised by every unit of work that opens
+
+    def snapshot(self) -> tuple:
+        return (dict(self.bookings), dict(self.attempts), set(self.release_pending),
+                set(self.acked), dict(self.keys))
+
+    def restore(self, snapshot: tuple) -> None:
+        (self.bookings, self.attempts, self.release_pending, self.acked,
+         self.keys) = snapshot
+
+    def key_use(self, buyer_id: int, key: str, since: datetime) -> KeyUse | None:
+        """What a live key stands for (rows created before `since` count as absent)."""
+        row = self.keys.get((buyer_id, key))
+        if row is None or row[2] < since:
+            return None
+        return KeyUse(row[0], self.bookings.get(row[1]))
 
 
 class FakeUsers:
@@ -133,14 +150,18 @@ class FakeBookings:
         self.store.bookings[booking_id] = moved
         return moved
 
+    def _owe_release(self, booking_id: UUID) -> None:
+        self.store.release_pending.add(booking_id)
+        self.store.attempts[booking_id] = 1
+
     async def cancel(self, booking, transition):
         done = self._swap(booking.id, transition)
         if done:
-            self.store.release_pending.add(booking.id)
+            self._owe_release(booking.id)
         return (done, None) if done else None
 
-    async def release_published(self, booking_id):
-        self.store.release_pending.discard(booking_id)
+    async def release_published(self, booking_ids):
+        self.store.release_pending.difference_update(booking_ids)
 
     async def pay(self, booking):
         done = self._swap(booking.id, PAY)
@@ -149,103 +170,76 @@ class FakeBookings:
         stats = SubsectionStats(done.section, done.subsection, 0, 0, 0, 0, done.quantity)
         return done, stats
 
-    async def claim_stale(self, older_than_s, limit):
-        cutoff = self.clock.now() - timedelta(seconds=older_than_s)
+    def _due(self, b: Booking, older_than_s: float, cap_s: float) -> bool:
+        owed = ((b.status is BookingStatus.PROCESSING and b.id not in self.store.acked)
+                or b.id in self.store.release_pending)
+        attempts = self.store.attempts.get(b.id, 1)
+        wait = max(older_than_s, min(cap_s, older_than_s * 2 ** (attempts - 1)))
+        return owed and b.updated_at <= self.clock.now() - timedelta(seconds=wait)
+
+    async def claim_stale(self, older_than_s, backoff_cap_s, limit):
         stale = [b for b in self.store.bookings.values()
-                 if (b.status is BookingStatus.PROCESSING or b.id in self.store.release_pending)
-                 and b.updated_at <= cutoff][:limit]
+                 if self._due(b, older_than_s, backoff_cap_s)][:limit]
         entries = []
         for b in stale:
             self.store.bookings[b.id] = replace(b, updated_at=self.clock.now())
             self.store.attempts[b.id] = self.store.attempts.get(b.id, 1) + 1
-            entries.append(OutboxEntry(self.store.bookings[b.id], self.store.attempts[b.id]))
+            entries.append(OutboxEntry(self.store.bookings[b.id], self.store.attempts[b.id],
+                                       b.id in self.store.release_pending))
         return entries
 
-    async def give_up(self, booking_id, reason):
-        return self._swap(booking_id, GIVE_UP, failure_reason=reason) is not None
+    async def overdue(self, deadline_s, limit):
+        cutoff = self.clock.now() - timedelta(seconds=deadline_s)
+        return [b for b in self.store.bookings.values()
+                if b.status is BookingStatus.PROCESSING and b.created_at < cutoff][:limit]
+
+    async def give_up(self, booking_ids, reason):
+        failed = [self._swap(i, GIVE_UP, failure_reason=reason.value) for i in booking_ids]
+        for booking in filter(None, failed):
+            self._owe_release(booking.id)
+        return [b for b in failed if b is not None]
+
+
+class FakeKeys:
+    def __init__(self, store: Store, clock: FixedClock) -> None:
+        self.store, self.clock = store, clock
+
+    async def find(self, buyer_id, key, ttl_s):
+        return self.store.key_use(buyer_id, key, self.clock.now() - timedelta(seconds=ttl_s))
+
+    async def claim(self, buyer_id, key, operation, booking_id, ttl_s):
+        if await self.find(buyer_id, key, ttl_s) is not None:
+            return False
+        self.store.keys[buyer_id, key] = (operation, booking_id, self.clock.now())
+        return True
+
+    async def purge(self, ttl_s, limit):
+        cutoff = self.clock.now() - timedelta(seconds=ttl_s)
+        expired = [k for k, (_, _, at) in self.store.keys.items() if at < cutoff][:limit]
+        for k in expired:
+            del self.store.keys[k]
+        return len(expired)
 
 
 class FakeUnitOfWork:
-    """Commits by counting; a block that raises leaves `commits` unchanged."""
+    """Commits by counting; a block that raises is rolled back (the store is restored) and
+    leaves `commits` unchanged."""
 
     def __init__(self, store: Store, clock: FixedClock) -> None:
         self.store = store
         self.users = FakeUsers(store)
         self.events = FakeEvents(store, clock)
         self.bookings = FakeBookings(store, clock)
+        self.keys = FakeKeys(store, clock)
 
     async def __aenter__(self):
+        if self.store.fail_with is not None:
+            raise self.store.fail_with
+        self._snapshot = self.store.snapshot()
         return self
 
     async def __aexit__(self, exc_type, *_):
         if exc_type is None:
             self.store.commits += 1
-
-
-class FakeInbox:
-    """Stores new bookings straight into the shared store."""
-
-    def __init__(self, store: Store) -> None:
-        self.store = store
-
-    async def add(self, booking: Booking) -> None:
-        self.store.bookings[booking.id] = replace(booking)
-
-
-class FakeInventory:
-    """Availability counters and taken seats per subsection tag; a subsection without a
-    counter is one the reservation service never wrote."""
-
-    def __init__(self) -> None:
-        self.available: dict[str, int] = {}
-        self.taken: dict[str, set[int]] = {}
-
-    async def check(self, tag, seat_indexes):
-        taken = self.taken.get(tag, set())
-        return self.available.get(tag), [i in taken for i in seat_indexes]
-
-
-class RecordingPublisher:
-    """Remembers every command; `fail_next` makes the next N publishes fail."""
-
-    def __init__(self) -> None:
-        self.sent: list = []
-        self.fail_next = 0
-
-    async def publish(self, command) -> None:
-        if self.fail_next:
-            self.fail_next -= 1
-            raise PublishFailed("broker unavailable")
-        self.sent.append(command)
-
-
-class RecordingNotifier:
-    def __init__(self) -> None:
-        self.statuses: list = []
-        self.states: list = []
-
-    async def booking_status(self, update) -> None:
-        self.statuses.append(update)
-
-    async def subsection_state(self, state) -> None:
-        self.states.append(state)
-
-
-class FakeFeed:
-    def __init__(self) -> None:
-        self.messages: dict[str, list[bytes]] = {}
-
-    @asynccontextmanager
-    async def subscribe(self, channel: str) -> AsyncIterator[AsyncIterator[bytes]]:
-        async def replay():
-            for m in self.messages.get(channel, []):
-                yield m
-        yield replay()
-
-
-class PlainHasher:
-    async def hash(self, password: str) -> str:
-        return "plain:" + password
-
-    async def verify(self, password_hash: str, password: str) -> bool:
-        return password_hash == "plain:" + password
+        else:
+            self.store.restore(self._snapshot)

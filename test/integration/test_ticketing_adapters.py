@@ -18,6 +18,7 @@ from src.service.lifecycle import CANCEL_HELD, CANCEL_UNSETTLED, BookingStatus
 from src.service.ticketing.adapters.kafka import KafkaCommandPublisher
 from src.service.ticketing.adapters.kvrocks import RedisSeatInventory, RedisStatusFeed
 from src.service.ticketing.adapters.postgres import PostgresUnitOfWork
+from src.service.ticketing.adapters.postgres_acks import PostgresAckLog
 from src.service.ticketing.adapters.postgres_inbox import PostgresBookingInbox
 from src.service.ticketing.application.create_booking import BookingRequest
 from src.service.ticketing.application.create_event import EventDraft
@@ -27,7 +28,12 @@ from src.service.ticketing.domain.booking import SeatSelectionMode
 from src.service.ticketing.domain.user import Principal, Role
 from src.service.ticketing.settings import TicketingSettings
 from test.integration.factories import insert_user
-from test.ticketing_fakes import FakeFeed, PlainHasher, RecordingNotifier, RecordingPublisher
+from test.ticketing_fakes_io import (
+    FakeFeed,
+    PlainHasher,
+    RecordingNotifier,
+    RecordingPublisher,
+)
 
 LAYOUT = {"rows": 10, "cols": 10, "sections": [{"name": "A", "price": 500, "subsections": 2},
                                                {"name": "B", "price": 300, "subsections": 1}]}
@@ -37,11 +43,13 @@ SHOW = EventDraft("Show", "", "Hall", LAYOUT)
 
 
 def service(pg_pool, inventory, publisher=None, **settings):
+    config = TicketingSettings(**settings)
     return build(
-        TicketingSettings(**settings), uow=lambda: PostgresUnitOfWork(pg_pool),
-        inbox=PostgresBookingInbox(pg_pool),
+        config, uow=lambda: PostgresUnitOfWork(pg_pool),
+        inbox=PostgresBookingInbox(pg_pool, config.idempotency_ttl_s),
         inventory=inventory, publisher=publisher or RecordingPublisher(),
-        notifier=RecordingNotifier(), feed=FakeFeed(), hasher=PlainHasher(),
+        acks=PostgresAckLog(pg_pool), notifier=RecordingNotifier(), feed=FakeFeed(),
+        hasher=PlainHasher(),
     )
 
 
@@ -64,8 +72,8 @@ async def test_event_creation_copies_one_ticket_per_seat_and_writes_no_seat_map(
 
 
 async def booked(svc, buyer, event_id, seats=("1-1", "1-2"), section="A"):
-    return await svc.create_booking(buyer, BookingRequest(
-        event_id, section, 1, len(seats), SeatSelectionMode.MANUAL, list(seats)))
+    return (await svc.create_booking(buyer, BookingRequest(
+        event_id, section, 1, len(seats), SeatSelectionMode.MANUAL, list(seats)))).booking
 
 
 async def hold(pg_pool, booking, event_id, section="A", row=1):
@@ -122,7 +130,7 @@ async def test_cancelling_a_held_booking_frees_its_tickets_and_counts(pg_pool, r
     event = await svc.create_event(seller, SHOW)
     booking = await booked(svc, buyer, event.id)
     await hold(pg_pool, booking, event.id)
-    cancelled = await svc.cancel_booking(buyer, booking.id)
+    cancelled = (await svc.cancel_booking(buyer, booking.id)).booking
     assert cancelled.status is BookingStatus.CANCELLED
     async with pg_pool.acquire() as conn:
         held = await conn.fetchval("SELECT count(*) FROM tickets WHERE booking_id = $1",
@@ -205,8 +213,8 @@ async def test_a_booking_whose_publish_failed_is_republished_by_the_outbox(
         svc = service(pg_pool, RedisSeatInventory(redis), FailingOnce(producer, 10),
                       outbox_republish_after_s=0)
         event = await svc.create_event(seller, SHOW)
-        booking = await svc.create_booking(buyer, BookingRequest(
-            event.id, "A", 1, 1, SeatSelectionMode.BEST_AVAILABLE, []))
+        booking = (await svc.create_booking(buyer, BookingRequest(
+            event.id, "A", 1, 1, SeatSelectionMode.BEST_AVAILABLE, []))).booking
         assert await svc.relay_outbox() >= 1
         command = await consume_commands(kafka_settings, booking.id)
     finally:

@@ -1,4 +1,8 @@
-"""PostgreSQL adapters: the unit of work and the user and event repositories (asyncpg)."""
+"""PostgreSQL adapters: the unit of work and the user and event repositories (asyncpg).
+
+Every error of `src.platform.db.UNAVAILABLE` (server down or refusing, broken connection,
+closed pool, acquire or command timeout) that surfaces in a unit of work is raised as
+`Unavailable`, an HTTP 503 (spec/architecture.md, "HTTP conventions")."""
 
 from __future__ import annotations
 
@@ -7,7 +11,9 @@ from types import TracebackType
 
 import asyncpg
 
+from src.platform.db import UNAVAILABLE
 from src.service.ticketing.adapters.postgres_bookings import PostgresBookingRepository
+from src.service.ticketing.adapters.postgres_keys import PostgresKeyRepository
 from src.service.ticketing.adapters.postgres_rows import stats_from_row, ticket_from_row
 from src.service.ticketing.application.ports import Unavailable
 from src.service.ticketing.domain.errors import InvalidRequest
@@ -16,29 +22,34 @@ from src.service.ticketing.domain.seating import SeatingConfig, parse_seating_co
 from src.service.ticketing.domain.ticket import Ticket
 from src.service.ticketing.domain.user import Role, User
 
-DRIVER_ERRORS = (asyncpg.PostgresConnectionError, asyncpg.InterfaceError)
-CONNECTION_ERRORS = (OSError, *DRIVER_ERRORS)
 TICKET_COLUMNS = ["event_id", "section", "subsection", "row", "seat", "price"]
 
 
 class PostgresUnitOfWork:
-    """One pooled connection and one transaction; commits on a clean exit. Connection
-    failures inside the block surface as `Unavailable`."""
+    """One pooled connection (waiting at most `acquire_timeout_s` seconds for it) and one
+    transaction; commits on a clean exit. Connection failures inside the block surface as
+    `Unavailable`."""
 
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    def __init__(self, pool: asyncpg.Pool, acquire_timeout_s: float = 10.0) -> None:
         self._pool = pool
+        self._timeout_s = acquire_timeout_s
 
     async def __aenter__(self) -> PostgresUnitOfWork:
         """Take a connection and begin a transaction; raises `Unavailable`."""
         try:
-            self._conn = await self._pool.acquire()
-        except CONNECTION_ERRORS as e:
+            self._conn = await self._pool.acquire(timeout=self._timeout_s)
+        except UNAVAILABLE as e:
             raise Unavailable("database unavailable") from e
         self._tx = self._conn.transaction()
-        await self._tx.start()
+        try:
+            await self._tx.start()
+        except UNAVAILABLE as e:
+            await self._pool.release(self._conn)
+            raise Unavailable("database unavailable") from e
         self.users = PostgresUserRepository(self._conn)
         self.events = PostgresEventRepository(self._conn)
         self.bookings = PostgresBookingRepository(self._conn)
+        self.keys = PostgresKeyRepository(self._conn)
         return self
 
     async def __aexit__(
@@ -51,11 +62,11 @@ class PostgresUnitOfWork:
                 await self._tx.commit()
             else:
                 await self._tx.rollback()
-        except CONNECTION_ERRORS as e:
+        except UNAVAILABLE as e:
             raise Unavailable("database unavailable") from e
         finally:
             await self._pool.release(self._conn)
-        if isinstance(exc, DRIVER_ERRORS):
+        if isinstance(exc, UNAVAILABLE):
             raise Unavailable("database unavailable") from exc
 
 

@@ -1,48 +1,156 @@
 """Group commit of new bookings: the accept path's one PostgreSQL write (spec/architecture.md,
-guarantee 1)."""
+guarantees 1, 5 and 9).
+
+Concurrent requests share one statement. Without Idempotency-Keys it is a plain set-wise
+INSERT. With keys, one statement claims the keys (`ON CONFLICT`) and inserts only the bookings
+whose key was new, so key and booking commit together; a request whose key was taken is then
+resolved to what the key stands for (one more read, only when that happens). A row that fails
+on its own (its buyer or event deleted meanwhile) fails only its request: the batch is split
+in halves and retried until the bad rows stand alone.
+"""
+
+import logging
 
 import asyncpg
 
 from src.platform.batching import Coalescer
+from src.platform.db import UNAVAILABLE
 from src.service.lifecycle import INITIAL
-from src.service.ticketing.adapters.postgres import CONNECTION_ERRORS
+from src.service.ticketing.adapters.postgres_keys import USES, uses_by_key
 from src.service.ticketing.application.ports import Unavailable
 from src.service.ticketing.domain.booking import Booking
+from src.service.ticketing.domain.errors import NotAuthenticated, NotFound
+from src.service.ticketing.domain.idempotency import KeyUse, Operation
 
-_INSERT = f"""
-INSERT INTO bookings (id, buyer_id, event_id, section, subsection, quantity,
+log = logging.getLogger(__name__)
+Item = tuple[Booking, str | None]
+Outcome = KeyUse | Exception | None
+
+_INTO = """INSERT INTO bookings (id, buyer_id, event_id, section, subsection, quantity,
                       seat_selection_mode, seat_positions, total_price, status,
-                      created_at, updated_at)
-SELECT id, buyer, event, section, subsection, quantity, mode,
+                      created_at, updated_at)"""
+_ROWS = f"""SELECT id, buyer, event, section, subsection, quantity, mode,
        string_to_array(seats, ','), price, '{INITIAL}', at, at
 FROM unnest($1::uuid[], $2::int[], $3::int[], $4::text[], $5::int[], $6::int[], $7::text[],
-            $8::text[], $9::int[], $10::timestamptz[])
-     AS b(id, buyer, event, section, subsection, quantity, mode, seats, price, at)
-"""
+            $8::text[], $9::int[], $10::timestamptz[]{{keys}})
+     AS b(id, buyer, event, section, subsection, quantity, mode, seats, price, at{{key}})"""
+_INSERT = f"{_INTO}\n{_ROWS.format(keys='', key='')}"
+_INSERT_KEYED = f"""WITH claimed AS (
+    INSERT INTO idempotency_keys AS k (buyer_id, key, operation, booking_id)
+    SELECT buyer, key, '{Operation.CREATE.value}', id
+    FROM unnest($1::uuid[], $2::int[], $11::text[]) AS c(id, buyer, key) WHERE key IS NOT NULL
+    ON CONFLICT (buyer_id, key) DO UPDATE
+    SET operation = EXCLUDED.operation, booking_id = EXCLUDED.booking_id, created_at = now()
+    WHERE k.created_at < now() - make_interval(secs => $12)
+    RETURNING k.booking_id)
+{_INTO}
+{_ROWS.format(keys=', $11::text[]', key=', key')}
+WHERE b.key IS NULL OR b.id IN (SELECT booking_id FROM claimed)
+RETURNING id"""
+
+
+def _columns(bookings: list[Booking]) -> list[tuple[object, ...]]:
+    return list(zip(*(
+        (b.id, b.buyer_id, b.event_id, b.section, b.subsection, b.quantity,
+         b.seat_selection_mode.value, ",".join(map(str, b.seat_positions)), b.total_price,
+         b.created_at)
+        for b in bookings
+    ), strict=True))
+
+
+def _arrays(keys: list[tuple[int, str]]) -> tuple[list[int], list[str]]:
+    """(buyer ids, keys) as the two array parameters of `USES`."""
+    return [b for b, _ in keys], [k for _, k in keys]
+
+
+def _refusal(error: asyncpg.PostgresError) -> Exception:
+    """What one request's own failing row means to its caller; anything unknown stays the
+    error itself (a bug, answered 500 to that request only)."""
+    if isinstance(error, asyncpg.ForeignKeyViolationError):
+        constraint = error.constraint_name or ""
+        if "buyer_id" in constraint:
+            return NotAuthenticated("Not authenticated")
+        if "event_id" in constraint:
+            return NotFound("Event not found")
+    return error
 
 
 class PostgresBookingInbox:
     """Inserts the bookings of every concurrent request in one statement and one commit, so a
-    burst of buyers costs one round trip and one WAL flush instead of one each."""
+    burst of buyers costs one round trip and one WAL flush instead of one each. Keys live
+    `key_ttl_s` seconds; a pooled connection is waited for `acquire_timeout_s` at most."""
 
-    def __init__(self, pool: asyncpg.Pool, max_batch: int = 1000) -> None:
-        self._pool = pool
-        self._coalescer: Coalescer[Booking, None] = Coalescer(self._insert, max_batch)
+    def __init__(self, pool: asyncpg.Pool, key_ttl_s: float = 86400.0,
+                 acquire_timeout_s: float = 10.0, max_batch: int = 1000) -> None:
+        self._pool, self._ttl_s, self._timeout_s = pool, key_ttl_s, acquire_timeout_s
+        self._adds: Coalescer[Item, Outcome] = Coalescer(self._insert, max_batch)
+        self._finds: Coalescer[tuple[int, str], KeyUse | None] = Coalescer(self._find, max_batch)
 
-    async def add(self, booking: Booking) -> None:
-        """Store `booking`, committed, together with every booking added meanwhile."""
-        await self._coalescer.submit(booking)
+    async def add(self, booking: Booking, key: str | None = None) -> KeyUse | None:
+        """Store `booking` (with `key`), committed, together with every booking added
+        meanwhile; or what `key` already stands for. Raises `NotAuthenticated`, `NotFound`,
+        `Unavailable`."""
+        outcome = await self._adds.submit((booking, key))
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
 
-    async def _insert(self, bookings: list[Booking]) -> list[None]:
-        columns = list(zip(*(
-            (b.id, b.buyer_id, b.event_id, b.section, b.subsection, b.quantity,
-             b.seat_selection_mode.value, ",".join(map(str, b.seat_positions)), b.total_price,
-             b.created_at)
-            for b in bookings
-        ), strict=True))
+    async def find(self, buyer_id: int, key: str) -> KeyUse | None:
+        """What the buyer's live key stands for, or None; one read per burst."""
+        return await self._finds.submit((buyer_id, key))
+
+    async def _insert(self, items: list[Item]) -> list[Outcome]:
         try:
-            async with self._pool.acquire() as conn:
-                await conn.execute(_INSERT, *columns)
-        except CONNECTION_ERRORS as e:
+            async with self._pool.acquire(timeout=self._timeout_s) as conn:
+                return await self._store(conn, items)
+        except UNAVAILABLE as e:
             raise Unavailable("database unavailable") from e
-        return [None] * len(bookings)
+
+    async def _store(self, conn: asyncpg.Connection, items: list[Item]) -> list[Outcome]:
+        """`_store_batch`, split in halves while a row of its own makes the statement fail."""
+        try:
+            return await self._store_batch(conn, items)
+        except asyncpg.PostgresError as e:
+            if isinstance(e, UNAVAILABLE):
+                raise
+            if len(items) == 1:
+                log.warning("booking_refused booking_id=%s error=%r", items[0][0].id, e)
+                return [_refusal(e)]
+            middle = len(items) // 2
+            return (await self._store(conn, items[:middle])
+                    + await self._store(conn, items[middle:]))
+
+    async def _store_batch(self, conn: asyncpg.Connection, items: list[Item]) -> list[Outcome]:
+        if all(key is None for _, key in items):
+            await conn.execute(_INSERT, *_columns([b for b, _ in items]))
+            return [None] * len(items)
+        first: dict[tuple[int, str], int] = {}
+        for i, (booking, key) in enumerate(items):
+            if key is not None:
+                first.setdefault((booking.buyer_id, key), i)
+        # A key repeated within the burst is claimed once; the repeats resolve to its booking.
+        rows = [(b, k) for i, (b, k) in enumerate(items)
+                if k is None or first[b.buyer_id, k] == i]
+        keys = [k for _, k in rows]
+        stored = await conn.fetch(_INSERT_KEYED, *_columns([b for b, _ in rows]), keys,
+                                  self._ttl_s)
+        inserted = {r["id"] for r in stored}
+        taken = [(b.buyer_id, k) for b, k in items if k is not None and b.id not in inserted]
+        uses = uses_by_key(await conn.fetch(USES, *_arrays(taken), self._ttl_s)) if taken else {}
+        return [None if k is None or b.id in inserted else self._resolved(uses, b, k)
+                for b, k in items]
+
+    @staticmethod
+    def _resolved(uses: dict[tuple[int, str], KeyUse], booking: Booking, key: str) -> Outcome:
+        use = uses.get((booking.buyer_id, key))
+        # Gone between the two statements (expired and purged): the client may simply retry.
+        return use if use is not None else Unavailable(f"idempotency key of {booking.id} moved")
+
+    async def _find(self, items: list[tuple[int, str]]) -> list[KeyUse | None]:
+        try:
+            async with self._pool.acquire(timeout=self._timeout_s) as conn:
+                rows = await conn.fetch(USES, *_arrays(items), self._ttl_s)
+        except UNAVAILABLE as e:
+            raise Unavailable("database unavailable") from e
+        uses = uses_by_key(rows)
+        return [uses.get(item) for item in items]

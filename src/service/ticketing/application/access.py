@@ -16,6 +16,16 @@ async def may_view(principal: Principal, booking: Booking, layouts: EventLayouts
     return (await layouts(booking.event_id)).seller_id == principal.user_id
 
 
+def check_owner(booking: Booking | None, principal: Principal, verb: str) -> Booking:
+    """`booking` if `principal` is its buyer; raises `NotFound` (no booking), or `Forbidden`
+    naming `verb` ("cancel", "pay")."""
+    if booking is None:
+        raise NotFound("Booking not found")
+    if booking.buyer_id != principal.user_id:
+        raise Forbidden(f"Only the buyer of this booking can {verb} it")
+    return booking
+
+
 async def owned_booking(
     uow: UnitOfWorkFactory, principal: Principal, booking_id: UUID, verb: str
 ) -> Booking:
@@ -23,8 +33,4 @@ async def owned_booking(
     `verb` ("cancel", "pay")."""
     async with uow() as unit:
         booking = await unit.bookings.get(booking_id)
-    if booking is None:
-        raise NotFound("Booking not found")
-    if booking.buyer_id != principal.user_id:
-        raise Forbidden(f"Only the buyer of this booking can {verb} it")
-    return booking
+    return check_owner(booking, principal, verb)

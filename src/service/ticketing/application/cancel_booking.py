@@ -1,48 +1,54 @@
 """Use case: a buyer cancels a booking (spec/booking.md, rule 5)."""
 
-import logging
 from dataclasses import dataclass
 from uuid import UUID
 
-from src.service.ticketing.application.access import owned_booking
+from src.service.ticketing.application.dispatch import Dispatch
+from src.service.ticketing.application.idempotency import KeyedRequest, Superseded
 from src.service.ticketing.application.messages import announce, cancelled_command
-from src.service.ticketing.application.ports import (
-    CommandPublisher,
-    PublishFailed,
-    StatusNotifier,
-    UnitOfWorkFactory,
-)
-from src.service.ticketing.domain.booking import Booking, check_can_cancel
+from src.service.ticketing.application.ports import StatusNotifier, UnitOfWorkFactory
+from src.service.ticketing.application.views import Reply
+from src.service.ticketing.domain.booking import check_can_cancel
+from src.service.ticketing.domain.idempotency import Operation
 from src.service.ticketing.domain.user import Principal
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class CancelBooking:
     """processing|pending_payment → cancelled (compare-and-set), reserved tickets back to
     available, then BookingCancelled on the subsection's key so the reservation service frees
-    the bits; an unacknowledged release is re-sent by the outbox relay."""
+    the bits; an unacknowledged (or, while the broker is down, unsent) release is re-sent by the
+    outbox relay. Under an
+    Idempotency-Key a retry answers the booking as it is now (spec/architecture.md,
+    guarantee 9); keys live `key_ttl_s` seconds."""
 
     uow: UnitOfWorkFactory
-    publisher: CommandPublisher
+    dispatch: Dispatch
     notifier: StatusNotifier
+    key_ttl_s: float = 86400.0
 
-    async def __call__(self, principal: Principal, booking_id: UUID) -> Booking:
-        """The cancelled booking. Raises `NotFound`, `Forbidden`, `InvalidRequest`."""
-        booking = await owned_booking(self.uow, principal, booking_id, "cancel")
+    async def __call__(
+        self, principal: Principal, booking_id: UUID, key: str | None = None
+    ) -> Reply:
+        """The cancelled booking. Raises `NotFound`, `Forbidden`, `InvalidRequest`,
+        `Conflict`."""
+        keyed = KeyedRequest(self.uow, principal, key, Operation.CANCEL, self.key_ttl_s)
+        booking, replayed = await keyed.target(booking_id, "cancel")
+        if replayed:
+            return Reply(booking, replayed=True)
         transition = check_can_cancel(booking.status)
-        async with self.uow() as uow:
-            result = await uow.bookings.cancel(booking, transition)
-        if result is None:  # its status changed between the read and the write
-            return await self(principal, booking_id)
+        try:
+            async with self.uow() as uow:
+                await keyed.claim(uow, booking)
+                result = await uow.bookings.cancel(booking, transition)
+                if result is None:
+                    raise Superseded(f"booking {booking.id} changed")
+        except Superseded:  # its status or the key changed between the read and the write
+            return await self(principal, booking_id, key)
         cancelled, stats = result
         await announce(self.notifier, cancelled, stats)
-        try:
-            await self.publisher.publish(cancelled_command(cancelled))
-        except PublishFailed as e:
-            log.warning("release_publish_deferred booking_id=%s error=%r", cancelled.id, e)
-            return cancelled
-        async with self.uow() as uow:
-            await uow.bookings.release_published(cancelled.id)
-        return cancelled
+        # While the circuit is open the release is left to the relay: no waiting on the broker.
+        if self.dispatch.healthy and await self.dispatch.send(cancelled_command(cancelled)):
+            async with self.uow() as uow:
+                await uow.bookings.release_published([cancelled.id])
+        return Reply(cancelled)

@@ -1,26 +1,19 @@
 """Use case: accept a booking request (the 202 path; spec/booking.md, rules 1–4 and 8)."""
 
-import logging
 from dataclasses import dataclass
 
 from src.service.contract import subsection_tag
 from src.service.lifecycle import INITIAL
+from src.service.ticketing.application.dispatch import Dispatch
 from src.service.ticketing.application.layouts import EventLayouts
 from src.service.ticketing.application.messages import created_command
-from src.service.ticketing.application.ports import (
-    BookingInbox,
-    Clock,
-    CommandPublisher,
-    IdGenerator,
-    PublishFailed,
-    SeatInventory,
-)
+from src.service.ticketing.application.ports import BookingInbox, Clock, IdGenerator, SeatInventory
+from src.service.ticketing.application.views import Reply
 from src.service.ticketing.domain.booking import Booking, SeatSelectionMode, check_seat_request
 from src.service.ticketing.domain.errors import Forbidden, InvalidRequest, NotFound
 from src.service.ticketing.domain.event import Event
+from src.service.ticketing.domain.idempotency import replayed_creation
 from src.service.ticketing.domain.user import Principal, Role
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -38,31 +31,44 @@ class BookingRequest:
 @dataclass(frozen=True)
 class CreateBooking:
     """Validate, fail fast on live availability, store the booking as `processing` (the
-    outbox row), then publish BookingCreated and wait for the broker's ack. A failed publish
+    outbox row) with its Idempotency-Key, then send BookingCreated through `dispatch` (which
+    waits for the broker's ack only while the broker is healthy). A command not acknowledged
     is left to the outbox relay, so the booking is never lost (spec/architecture.md,
-    guarantee 1)."""
+    guarantees 1, 8 and 9)."""
 
     layouts: EventLayouts
     inbox: BookingInbox
     inventory: SeatInventory
-    publisher: CommandPublisher
+    dispatch: Dispatch
     clock: Clock
     ids: IdGenerator
 
-    async def __call__(self, principal: Principal, request: BookingRequest) -> Booking:
-        """The stored booking. Raises `Forbidden`, `NotFound`, `InvalidRequest`."""
+    async def __call__(
+        self, principal: Principal, request: BookingRequest, key: str | None = None
+    ) -> Reply:
+        """The stored booking, or under a `key` already used for this request the booking it
+        stored (`replayed`). Raises `Forbidden`, `NotFound`, `InvalidRequest`, `Conflict`,
+        `NotAuthenticated` (the buyer no longer exists), `Unavailable`."""
         if principal.role is not Role.BUYER:
             raise Forbidden("Only buyers can create bookings")
         event = await self.layouts(request.event_id)
-        booking = await self._admit(principal, request, event)
-        await self.inbox.add(booking)
+        booking = self._draft(principal, request, event)
         try:
-            await self.publisher.publish(created_command(booking, event))
-        except PublishFailed as e:
-            log.warning("booking_publish_deferred booking_id=%s error=%r", booking.id, e)
-        return booking
+            await self._fail_fast(booking, request.seat_positions, event)
+        except InvalidRequest:
+            # The retry of a booking that took the last seats must still get that booking.
+            used = await self.inbox.find(principal.user_id, key) if key is not None else None
+            if used is None:
+                raise
+            return Reply(replayed_creation(used, booking), replayed=True)
+        used = await self.inbox.add(booking, key)
+        if used is not None:
+            return Reply(replayed_creation(used, booking), replayed=True)
+        await self.dispatch.created(created_command(booking, event))
+        return Reply(booking)
 
-    async def _admit(self, principal: Principal, request: BookingRequest, event: Event) -> Booking:
+    def _draft(self, principal: Principal, request: BookingRequest, event: Event) -> Booking:
+        """The booking asked for, checked against rules 1–3 and the event; not stored."""
         config = event.seating_config
         section = config.section(request.section)
         if section is None or not 1 <= request.subsection <= section.subsections:
@@ -71,14 +77,6 @@ class CreateBooking:
             raise InvalidRequest("Event is not on sale")
         mode, quantity = request.seat_selection_mode, request.quantity
         seats = check_seat_request(mode, quantity, request.seat_positions, config)
-        tag = subsection_tag(event.id, section.name, request.subsection)
-        available, taken = await self.inventory.check(tag, [s.index(config.cols) for s in seats])
-        # No counter yet: the subsection's seat map was never written, so all its seats are free.
-        if quantity > (config.seats_per_subsection if available is None else available):
-            raise InvalidRequest("Insufficient seats available")
-        if any(taken):
-            unavailable = [p for p, t in zip(request.seat_positions, taken, strict=True) if t]
-            raise InvalidRequest(f"Seats not available: {', '.join(unavailable)}")
         now = self.clock.now()
         return Booking(
             id=self.ids.new_id(), buyer_id=principal.user_id, event_id=event.id,
@@ -87,3 +85,16 @@ class CreateBooking:
             total_price=section.price * quantity, status=INITIAL,
             created_at=now, updated_at=now,
         )
+
+    async def _fail_fast(self, booking: Booking, asked: list[str], event: Event) -> None:
+        """Rule 4: one Kvrocks round trip; raises `InvalidRequest` naming the taken seats."""
+        config = event.seating_config
+        tag = subsection_tag(event.id, booking.section, booking.subsection)
+        indexes = [s.index(config.cols) for s in booking.seat_positions]
+        available, taken = await self.inventory.check(tag, indexes)
+        # No counter yet: the subsection's seat map was never written, so all its seats are free.
+        if booking.quantity > (config.seats_per_subsection if available is None else available):
+            raise InvalidRequest("Insufficient seats available")
+        if any(taken):
+            unavailable = [p for p, t in zip(asked, taken, strict=True) if t]
+            raise InvalidRequest(f"Seats not available: {', '.join(unavailable)}")

@@ -3,28 +3,42 @@
 from dataclasses import dataclass
 from uuid import UUID
 
-from src.service.ticketing.application.access import owned_booking
+from src.service.ticketing.application.idempotency import KeyedRequest, Superseded
 from src.service.ticketing.application.messages import announce
 from src.service.ticketing.application.ports import StatusNotifier, UnitOfWorkFactory
-from src.service.ticketing.domain.booking import Booking, check_can_pay
+from src.service.ticketing.application.views import Reply
+from src.service.ticketing.domain.booking import check_can_pay
+from src.service.ticketing.domain.idempotency import Operation
 from src.service.ticketing.domain.user import Principal
 
 
 @dataclass(frozen=True)
 class PayBooking:
-    """pending_payment → completed (compare-and-set), tickets → sold with their codes."""
+    """pending_payment → completed (compare-and-set), tickets → sold with their codes. Under
+    an Idempotency-Key a retry answers the booking as it is now (spec/architecture.md,
+    guarantee 9); keys live `key_ttl_s` seconds."""
 
     uow: UnitOfWorkFactory
     notifier: StatusNotifier
+    key_ttl_s: float = 86400.0
 
-    async def __call__(self, principal: Principal, booking_id: UUID) -> Booking:
-        """The paid booking. Raises `NotFound`, `Forbidden`, `InvalidRequest`."""
-        booking = await owned_booking(self.uow, principal, booking_id, "pay")
+    async def __call__(
+        self, principal: Principal, booking_id: UUID, key: str | None = None
+    ) -> Reply:
+        """The paid booking. Raises `NotFound`, `Forbidden`, `InvalidRequest`, `Conflict`."""
+        keyed = KeyedRequest(self.uow, principal, key, Operation.PAY, self.key_ttl_s)
+        booking, replayed = await keyed.target(booking_id, "pay")
+        if replayed:
+            return Reply(booking, replayed=True)
         check_can_pay(booking.status)
-        async with self.uow() as uow:
-            result = await uow.bookings.pay(booking)
-        if result is None:  # its status changed between the read and the write
-            return await self(principal, booking_id)
+        try:
+            async with self.uow() as uow:
+                await keyed.claim(uow, booking)
+                result = await uow.bookings.pay(booking)
+                if result is None:
+                    raise Superseded(f"booking {booking.id} changed")
+        except Superseded:  # its status or the key changed between the read and the write
+            return await self(principal, booking_id, key)
         paid, stats = result
         await announce(self.notifier, paid, stats)
-        return paid
+        return Reply(paid)

@@ -17,8 +17,9 @@ from src.service.contract import (
 )
 from src.service.lifecycle import BookingStatus, Transition
 from src.service.ticketing.application.views import BookingView, OutboxEntry
-from src.service.ticketing.domain.booking import Booking
+from src.service.ticketing.domain.booking import Booking, FailureReason
 from src.service.ticketing.domain.event import Event, SubsectionStats
+from src.service.ticketing.domain.idempotency import KeyUse, Operation
 from src.service.ticketing.domain.seating import SeatingConfig
 from src.service.ticketing.domain.ticket import Ticket
 from src.service.ticketing.domain.user import Role, User
@@ -84,28 +85,71 @@ class BookingRepository(Protocol):
         """Compare-and-set by `transition` (a cancel) with `release_pending` set; its tickets
         move as the transition says. None when the status changed meanwhile."""
 
-    async def release_published(self, booking_id: UUID) -> None:
-        """The broker acknowledged BookingCancelled: clear `release_pending`."""
+    async def release_published(self, booking_ids: list[UUID]) -> None:
+        """The broker acknowledged these bookings' BookingCancelled: clear `release_pending`."""
 
     async def pay(self, booking: Booking) -> tuple[Booking, SubsectionStats] | None:
         """Compare-and-set by `lifecycle.PAY`; tickets → sold with codes. None when the status
         changed meanwhile."""
 
-    async def claim_stale(self, older_than_s: float, limit: int) -> list[OutboxEntry]:
-        """The outbox: bookings still `processing`, or cancelled with `release_pending`,
-        untouched for `older_than_s` seconds; each is bumped (updated_at, attempts) so that a
-        concurrent sweeper skips it."""
+    async def claim_stale(
+        self, older_than_s: float, backoff_cap_s: float, limit: int
+    ) -> list[OutboxEntry]:
+        """The outbox: bookings still `processing` whose BookingCreated the broker never
+        acknowledged, and cancelled or given-up bookings with `release_pending`, whose
+        `attempts`-th re-send is due: untouched for `older_than_s` × 2^(attempts-1) seconds,
+        at most `backoff_cap_s`. Each is bumped (updated_at, attempts) so that a concurrent
+        sweeper skips it (spec/architecture.md, guarantee 8)."""
 
-    async def give_up(self, booking_id: UUID, reason: str) -> bool:
-        """Compare-and-set by `lifecycle.GIVE_UP`; False when it was no longer processing."""
+    async def overdue(self, deadline_s: float, limit: int) -> list[Booking]:
+        """Bookings still `processing` more than `deadline_s` seconds after `created_at`,
+        oldest first."""
+
+    async def give_up(self, booking_ids: list[UUID], reason: FailureReason) -> list[Booking]:
+        """Compare-and-set by `lifecycle.GIVE_UP` with `reason` and `release_pending` set, for
+        all of `booking_ids` at once; the bookings that were still processing, now failed."""
+
+
+class IdempotencyKeyRepository(Protocol):
+    """`idempotency_keys`: per buyer, what each key was first used for (spec/architecture.md,
+    guarantee 9). Rows older than `ttl_s` seconds count as absent."""
+
+    async def find(self, buyer_id: int, key: str, ttl_s: float) -> KeyUse | None:
+        """What the buyer's key stands for, or None when unused (or expired)."""
+
+    async def claim(
+        self, buyer_id: int, key: str, operation: Operation, booking_id: UUID, ttl_s: float
+    ) -> bool:
+        """Record the key for `operation` on `booking_id`, in this transaction; False when a
+        live row holds the key already (a concurrent request claimed it first)."""
+
+    async def purge(self, ttl_s: float, limit: int) -> int:
+        """Delete up to `limit` expired keys; how many were deleted."""
 
 
 class BookingInbox(Protocol):
-    """Where new bookings are stored: the accept path's one PostgreSQL write."""
+    """Where new bookings are stored: the accept path's one PostgreSQL write. Idempotency keys
+    older than the inbox's TTL count as absent."""
 
-    async def add(self, booking: Booking) -> None:
-        """Store a new `processing` booking durably (committed) before returning; concurrent
-        calls may share one transaction (group commit)."""
+    async def add(self, booking: Booking, key: str | None = None) -> KeyUse | None:
+        """Store a new `processing` booking durably (committed) before returning, with its
+        buyer's `key` in the same transaction; concurrent calls may share one (group commit).
+        None when stored; what the key stands for when it was used already (nothing stored).
+        Raises `NotAuthenticated` when the buyer no longer exists, `NotFound` when the event
+        does not, `Unavailable`; one request's failure never fails the others."""
+
+    async def find(self, buyer_id: int, key: str) -> KeyUse | None:
+        """What the buyer's key stands for, or None when unused; concurrent calls share one
+        read."""
+
+
+class AckLog(Protocol):
+    """Where the broker's acknowledgements of BookingCreated are recorded
+    (`bookings.command_acked`), so the relay re-sends only commands never acknowledged."""
+
+    def acked(self, booking_id: UUID) -> None:
+        """Note the ack and return at once; written in the background, one UPDATE per burst
+        (a lost note only costs one needless re-send)."""
 
 
 class UnitOfWork(Protocol):
@@ -122,6 +166,10 @@ class UnitOfWork(Protocol):
     @property
     def bookings(self) -> BookingRepository:
         """Bookings, in this transaction."""
+
+    @property
+    def keys(self) -> IdempotencyKeyRepository:
+        """Idempotency keys, in this transaction."""
 
     async def __aenter__(self) -> UnitOfWork:
         """Begin the transaction."""
@@ -148,7 +196,8 @@ class CommandPublisher(Protocol):
 
 
 class Unavailable(Exception):
-    """A backing service (PostgreSQL, Kvrocks) could not be reached; worth retrying."""
+    """A backing service (PostgreSQL, Kvrocks) could not be reached; worth retrying (HTTP 503
+    with Retry-After; spec/architecture.md, "HTTP conventions")."""
 
 
 class PublishFailed(Exception):
@@ -168,17 +217,18 @@ class StatusNotifier(Protocol):
     """Pub/sub publisher of status changes (spec/booking.md, "Live updates")."""
 
     async def booking_status(self, update: BookingStatusUpdate) -> None:
-        """Publish on the buyer's booking-status channel of the event."""
+        """Publish on the buyer's booking-status channel of the event; raises `Unavailable`."""
 
     async def subsection_state(self, state: SubsectionState) -> None:
-        """Publish on the event's seat-count channel."""
+        """Publish on the event's seat-count channel; raises `Unavailable`."""
 
 
 class StatusFeed(Protocol):
     """Pub/sub subscriptions for the SSE streams."""
 
     def subscribe(self, channel: str) -> AbstractAsyncContextManager[AsyncIterator[bytes]]:
-        """Subscribe before returning; iterate the messages published afterwards."""
+        """Subscribe before returning; iterate the messages published afterwards. Entering and
+        iterating raise `Unavailable` when the store cannot be reached."""
 
 
 class PasswordHasher(Protocol):

@@ -36,8 +36,21 @@ class BookingView:
 
 @dataclass(frozen=True)
 class OutboxEntry:
-    """A booking whose command the broker may never have received, and how many times it
-    was published so far (spec/architecture.md, guarantee 1)."""
+    """A booking whose command the broker never acknowledged, and how many times it was
+    published so far (spec/architecture.md, guarantees 1 and 8). `release` is True when the
+    command owed is its BookingCancelled (a cancelled or given-up booking), else it is its
+    BookingCreated."""
 
     booking: Booking
     attempts: int
+    release: bool = False
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What a create, pay or cancel answers: the booking, and whether this was a retry under
+    an Idempotency-Key answered with what the first request did (spec/architecture.md,
+    guarantee 9)."""
+
+    booking: Booking
+    replayed: bool = False

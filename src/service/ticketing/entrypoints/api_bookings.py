@@ -2,11 +2,13 @@
 
 from uuid import UUID
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 
 from src.service.lifecycle import BookingStatus
 from src.service.ticketing.application.create_booking import BookingRequest
+from src.service.ticketing.domain.idempotency import parse_key
 from src.service.ticketing.entrypoints.deps import Caller, Service
+from src.service.ticketing.entrypoints.idempotency import KeyHeader, mark_replayed
 from src.service.ticketing.entrypoints.schemas import (
     BookingCreate,
     BookingDetail,
@@ -30,12 +32,18 @@ def booking_request(raw: bytes) -> BookingRequest:
 
 
 @router.post("", status_code=ACCEPTED, openapi_extra=_BOOKING_BODY)
-async def create_booking(request: Request, caller: Caller, service: Service) -> BookingOut:
+async def create_booking(
+    request: Request, response: Response, caller: Caller, service: Service,
+    idempotency_key: KeyHeader = None,
+) -> BookingOut:
     """Accept a booking: stored as `processing` and handed to the reservation service; watch
-    the outcome on `/api/booking/event/{event_id}/sse`. In the running app the ASGI adapter
-    `fast_path.BookingFastPath` answers this route with the same parser and use case."""
-    booking = await service.create_booking(caller, booking_request(await request.body()))
-    return BookingOut.of(booking)
+    the outcome on `/api/booking/event/{event_id}/sse`. A retry under the same
+    `Idempotency-Key` answers 202 with the booking first created. In the running app the ASGI
+    adapter `fast_path.BookingFastPath` answers this route with the same parser and use case."""
+    key = parse_key(idempotency_key)
+    reply = await service.create_booking(caller, booking_request(await request.body()), key)
+    mark_replayed(response, reply)
+    return BookingOut.of(reply.booking)
 
 
 @router.get("/my_booking")
@@ -53,13 +61,24 @@ async def get_booking(booking_id: UUID, caller: Caller, service: Service) -> Boo
 
 
 @router.patch("/{booking_id}")
-async def cancel_booking(booking_id: UUID, caller: Caller, service: Service) -> BookingOut:
-    """Cancel a processing or pending_payment booking; its seats are released."""
-    return BookingOut.of(await service.cancel_booking(caller, booking_id))
+async def cancel_booking(
+    booking_id: UUID, response: Response, caller: Caller, service: Service,
+    idempotency_key: KeyHeader = None,
+) -> BookingOut:
+    """Cancel a processing or pending_payment booking; its seats are released. A retry under
+    the same `Idempotency-Key` answers 200 with the booking as it is now."""
+    reply = await service.cancel_booking(caller, booking_id, parse_key(idempotency_key))
+    mark_replayed(response, reply)
+    return BookingOut.of(reply.booking)
 
 
 @router.post("/{booking_id}/pay")
-async def pay_booking(booking_id: UUID, caller: Caller, service: Service) -> BookingDetail:
-    """Mock payment of a pending_payment booking; its tickets are sold and get codes."""
-    await service.pay_booking(caller, booking_id)
+async def pay_booking(
+    booking_id: UUID, response: Response, caller: Caller, service: Service,
+    idempotency_key: KeyHeader = None,
+) -> BookingDetail:
+    """Mock payment of a pending_payment booking; its tickets are sold and get codes. A retry
+    under the same `Idempotency-Key` answers 200 with the booking as it is now."""
+    reply = await service.pay_booking(caller, booking_id, parse_key(idempotency_key))
+    mark_replayed(response, reply)
     return BookingDetail.of(await service.get_booking(caller, booking_id))

@@ -2,20 +2,28 @@
 
 In a sale this one request is nearly all the traffic, and routing, dependency injection and
 generic body/response handling cost more CPU than the booking itself. `BookingFastPath` is a
-thin ASGI adapter over the same use case, request parser, credentials helper and error table
-as the documented route in `api_bookings.py`; switched off (`create_app(fast_path=False)`),
-the route serves the same contract.
+thin ASGI adapter over the same use case, request parser, credentials helper, Idempotency-Key
+header and error table as the documented route in `api_bookings.py`; switched off
+(`create_app(fast_path=False)`), the route serves the same contract.
 """
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from src.service.ticketing.bootstrap import Ticketing
 from src.service.ticketing.entrypoints.api_bookings import ACCEPTED, booking_request
+from src.service.ticketing.entrypoints.asgi import send_json
 from src.service.ticketing.entrypoints.credentials import authenticate
-from src.service.ticketing.entrypoints.errors import HANDLED, error_body
+from src.service.ticketing.entrypoints.errors import (
+    HANDLED,
+    encoded,
+    error_response,
+    internal_error,
+)
+from src.service.ticketing.entrypoints.idempotency import REPLAYED, key_from_scope
 from src.service.ticketing.entrypoints.schemas import BookingOut
 
 PATHS = ("/api/booking", "/api/booking/")
+_REPLAYED = [(REPLAYED[0].lower().encode(), REPLAYED[1].encode())]
 
 
 class BookingFastPath:
@@ -29,21 +37,22 @@ class BookingFastPath:
         if not (scope["type"] == "http" and scope["method"] == "POST" and scope["path"] in PATHS):
             await self.app(scope, receive, send)
             return
-        status, body = await _accept(scope["app"].state.ticketing, scope, receive)
-        await send({"type": "http.response.start", "status": status, "headers": [
-            (b"content-type", b"application/json"),
-            (b"content-length", str(len(body)).encode()),
-        ]})
-        await send({"type": "http.response.body", "body": body})
+        await send_json(send, *await _accept(scope["app"].state.ticketing, scope, receive))
 
 
-async def _accept(service: Ticketing, scope: Scope, receive: Receive) -> tuple[int, bytes]:
+async def _accept(
+    service: Ticketing, scope: Scope, receive: Receive
+) -> tuple[int, bytes, list[tuple[bytes, bytes]]]:
     try:
         caller = authenticate(service.tokens, scope, service.settings.cookie_name)
-        booking = await service.create_booking(caller, booking_request(await _body(receive)))
+        key = key_from_scope(scope)
+        reply = await service.create_booking(caller, booking_request(await _body(receive)), key)
     except HANDLED as e:
-        return error_body(e)
-    return ACCEPTED, BookingOut.of(booking).model_dump_json().encode()
+        return encoded(error_response(e))
+    except Exception as e:  # noqa: BLE001 - the last resort of this path, as of every route
+        return encoded(internal_error(e, scope["path"]))
+    body = BookingOut.of(reply.booking).model_dump_json().encode()
+    return ACCEPTED, body, _REPLAYED if reply.replayed else []
 
 
 async def _body(receive: Receive) -> bytes:

@@ -1,0 +1,36 @@
+"""The `Idempotency-Key` request header and the `Idempotent-Replayed` answer header of
+`POST /api/booking`, `POST /api/booking/{id}/pay` and `PATCH /api/booking/{id}`
+(spec/architecture.md, guarantee 9; spec/booking.md, "Idempotency-Key")."""
+
+from typing import Annotated
+
+from fastapi import Header, Response
+from starlette.types import Scope
+
+from src.service.ticketing.application.views import Reply
+from src.service.ticketing.domain.idempotency import parse_key
+
+HEADER = "Idempotency-Key"
+REPLAYED = ("Idempotent-Replayed", "true")
+DESCRIPTION = (
+    "Optional, 1–255 printable ASCII characters, chosen by the client (a UUID is fine). A retry "
+    "with the same key by the same buyer is not done again: it answers the booking the first "
+    "request created or acted on, as it is now, with `Idempotent-Replayed: true` (also after "
+    "the server crashed before answering). Reusing a key for another request is 409; keys are "
+    "forgotten after `TICKETING_IDEMPOTENCY_TTL_S` (24 h). Invalid: 400."
+)
+KeyHeader = Annotated[str | None, Header(alias=HEADER, description=DESCRIPTION)]
+
+
+def key_from_scope(scope: Scope) -> str | None:
+    """The validated key of an ASGI request, or None; raises `InvalidRequest` (400)."""
+    for name, value in scope["headers"]:
+        if name == b"idempotency-key":
+            return parse_key(value.decode("latin-1"))
+    return None
+
+
+def mark_replayed(response: Response, reply: Reply) -> None:
+    """Add `Idempotent-Replayed: true` when `reply` repeats an earlier request's answer."""
+    if reply.replayed:
+        response.headers[REPLAYED[0]] = REPLAYED[1]
