@@ -20,11 +20,13 @@ from src.service.ticketing.adapters.kvrocks import (
     RedisStatusNotifier,
 )
 from src.service.ticketing.adapters.postgres import PostgresUnitOfWork
+from src.service.ticketing.adapters.postgres_acks import PostgresAckLog
 from src.service.ticketing.adapters.postgres_inbox import PostgresBookingInbox
 from src.service.ticketing.adapters.security import Argon2PasswordHasher, JwtTokenCodec
 from src.service.ticketing.application.cancel_booking import CancelBooking
 from src.service.ticketing.application.create_booking import CreateBooking
 from src.service.ticketing.application.create_event import CreateEvent
+from src.service.ticketing.application.dispatch import Dispatch
 from src.service.ticketing.application.get_booking import GetBooking
 from src.service.ticketing.application.get_event import GetEvent
 from src.service.ticketing.application.get_user import GetUser
@@ -35,6 +37,7 @@ from src.service.ticketing.application.list_seats import ListSeats
 from src.service.ticketing.application.log_in import LogIn
 from src.service.ticketing.application.pay_booking import PayBooking
 from src.service.ticketing.application.ports import (
+    AckLog,
     BookingInbox,
     Clock,
     CommandPublisher,
@@ -77,6 +80,7 @@ class Ticketing:
     tokens: TokenCodec
     feed: StatusFeed
     layouts: EventLayouts
+    dispatch: Dispatch
     register_user: RegisterUser
     log_in: LogIn
     get_user: GetUser
@@ -95,8 +99,8 @@ class Ticketing:
 
 def build(
     settings: TicketingSettings, uow: UnitOfWorkFactory, inbox: BookingInbox,
-    inventory: SeatInventory,
-    publisher: CommandPublisher, notifier: StatusNotifier, feed: StatusFeed,
+    inventory: SeatInventory, publisher: CommandPublisher, acks: AckLog,
+    notifier: StatusNotifier, feed: StatusFeed,
     hasher: PasswordHasher | None = None, tokens: TokenCodec | None = None,
     clock: Clock | None = None, ids: IdGenerator | None = None,
 ) -> Ticketing:
@@ -105,22 +109,32 @@ def build(
     hasher = hasher or Argon2PasswordHasher()
     clock = clock or SystemClock()
     layouts = EventLayouts(uow)
+    dispatch = Dispatch(publisher, acks, clock, settings.publish_probe_s)
+    key_ttl_s = settings.idempotency_ttl_s
     return Ticketing(
-        settings=settings, tokens=tokens, feed=feed, layouts=layouts,
+        settings=settings, tokens=tokens, feed=feed, layouts=layouts, dispatch=dispatch,
         register_user=RegisterUser(uow, hasher), log_in=LogIn(uow, hasher, tokens),
         get_user=GetUser(uow), create_event=CreateEvent(uow), get_event=GetEvent(uow),
         list_events=ListEvents(uow), list_seats=ListSeats(uow, layouts),
-        create_booking=CreateBooking(layouts, inbox, inventory, publisher, clock,
+        create_booking=CreateBooking(layouts, inbox, inventory, dispatch, clock,
                                      ids or Uuid7Ids()),
         get_booking=GetBooking(uow, layouts), list_bookings=ListBookings(uow),
         recent_bookings=RecentBookings(uow, clock),
-        cancel_booking=CancelBooking(uow, publisher, notifier),
-        pay_booking=PayBooking(uow, notifier),
-        relay_outbox=RelayOutbox(
-            uow, layouts, publisher, notifier,
-            republish_after_s=settings.outbox_republish_after_s,
-            max_attempts=settings.outbox_max_attempts,
-        ),
+        cancel_booking=CancelBooking(uow, dispatch, notifier, key_ttl_s),
+        pay_booking=PayBooking(uow, notifier, key_ttl_s),
+        relay_outbox=_relay(settings, uow, layouts, dispatch, notifier),
+    )
+
+
+def _relay(
+    settings: TicketingSettings, uow: UnitOfWorkFactory, layouts: EventLayouts,
+    dispatch: Dispatch, notifier: StatusNotifier,
+) -> RelayOutbox:
+    return RelayOutbox(
+        uow, layouts, dispatch, notifier,
+        republish_after_s=settings.outbox_republish_after_s,
+        backoff_cap_s=settings.outbox_backoff_cap_s,
+        settle_deadline_s=settings.settle_deadline_s, key_ttl_s=settings.idempotency_ttl_s,
     )
 
 
@@ -129,9 +143,10 @@ async def running(settings: TicketingSettings | None = None) -> AsyncIterator[Ti
     """Open PostgreSQL, Kvrocks and Kafka from the environment, yield the wired service, and
     close them in reverse order."""
     settings = settings or TicketingSettings()
-    kafka = KafkaSettings()
+    kafka, database = KafkaSettings(), DatabaseSettings()
+    wait_s = database.acquire_timeout_s
     async with AsyncExitStack() as stack:
-        pool = await create_pool(DatabaseSettings())
+        pool = await create_pool(database)
         stack.push_async_callback(pool.close)
         redis = create_client(KvrocksSettings())
         stack.push_async_callback(redis.aclose)
@@ -141,8 +156,10 @@ async def running(settings: TicketingSettings | None = None) -> AsyncIterator[Ti
         await producer.start()
         stack.push_async_callback(stop_quietly, producer, kafka.stop_timeout_s)
         yield build(
-            settings, uow=lambda: PostgresUnitOfWork(pool), inbox=PostgresBookingInbox(pool),
+            settings, uow=lambda: PostgresUnitOfWork(pool, wait_s),
+            inbox=PostgresBookingInbox(pool, settings.idempotency_ttl_s, wait_s),
             inventory=RedisSeatInventory(redis),
             publisher=KafkaCommandPublisher(producer, kafka.send_timeout_s),
+            acks=PostgresAckLog(pool, wait_s),
             notifier=RedisStatusNotifier(redis), feed=RedisStatusFeed(redis),
         )

@@ -4,7 +4,11 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class TicketingSettings(BaseSettings):
-    """HTTP-side knobs: token signing, cookie, outbox relay cadence."""
+    """HTTP-side knobs, durations in seconds (README, "Configuration"): token signing and
+    cookie; the outbox relay's cadence, first re-send and backoff cap; the settle deadline
+    after which a booking still processing is given up; the broker probe interval while the
+    circuit is open; how long an Idempotency-Key is remembered (spec/architecture.md,
+    guarantees 8 and 9); SSE pings and look-back."""
 
     model_config = SettingsConfigDict(env_prefix="TICKETING_", frozen=True)
 
@@ -14,6 +18,9 @@ class TicketingSettings(BaseSettings):
     cookie_secure: bool = False
     outbox_interval_s: float = 1.0
     outbox_republish_after_s: float = 10.0
-    outbox_max_attempts: int = 10
+    outbox_backoff_cap_s: float = 300.0
+    settle_deadline_s: float = 600.0
+    publish_probe_s: float = 1.0
+    idempotency_ttl_s: float = 24 * 3600
     sse_ping_s: int = 15
     sse_recent_s: float = 60.0

@@ -28,7 +28,7 @@ from src.service.ticketing.application.views import (
     EventSummary,
     OutboxEntry,
 )
-from src.service.ticketing.domain.booking import Booking, SeatSelectionMode
+from src.service.ticketing.domain.booking import Booking, FailureReason, SeatSelectionMode
 from src.service.ticketing.domain.event import SubsectionStats
 
 
@@ -49,9 +49,9 @@ def booking_from_row(row: asyncpg.Record) -> Booking:
     )
 
 
-def _move_bookings(transition: Transition, extra: str = "") -> str:
+def _move_bookings(transition: Transition, extra: str = "", which: str = "id = $1") -> str:
     return (f"UPDATE bookings SET status = '{transition.target}'{extra}, updated_at = now() "
-            f"WHERE id = $1 AND {transition.guard()} RETURNING *")
+            f"WHERE {which} AND {transition.guard()} RETURNING *")
 
 
 def _move_tickets(transition: Transition, extra: str = "") -> str:
@@ -90,12 +90,24 @@ _ISSUE_CODES = (
     f"UPDATE tickets t SET status = '{PAY.ticket_move()[1]}', code = c.code, "
     "updated_at = now() FROM unnest($1::bigint[], $2::text[]) AS c(id, code) WHERE t.id = c.id"
 )
-_GIVE_UP = _move_bookings(GIVE_UP, ", failure_reason = $2")
+# A release owed (cancel, give up) is re-sent from its first attempt's backoff on.
+_RELEASE = ", release_pending = true, publish_attempts = 1"
+_GIVE_UP = _move_bookings(GIVE_UP, f", failure_reason = $2{_RELEASE}", "id = ANY($1::uuid[])")
+_OVERDUE = (
+    f"SELECT * FROM bookings WHERE status = '{INITIAL}' "
+    "AND created_at < now() - make_interval(secs => $1) ORDER BY created_at LIMIT $2"
+)
+# The outbox: unacknowledged BookingCreated of processing bookings, and releases not yet
+# acknowledged, whose next re-send is due: the Nth re-send (publish_attempts = N) waits
+# $1 × 2^(N-1) seconds, at most $2, since the last one. The first bound lets the partial
+# indexes on updated_at (migration 0003) narrow the scan.
 _CLAIM_STALE = (
     "UPDATE bookings b SET updated_at = now(), publish_attempts = b.publish_attempts + 1 "
-    f"FROM (SELECT id FROM bookings WHERE (status = '{INITIAL}' OR release_pending) "
-    "AND updated_at < now() - make_interval(secs => $1) ORDER BY updated_at LIMIT $2 "
-    "FOR UPDATE SKIP LOCKED) s WHERE b.id = s.id RETURNING b.*"
+    f"FROM (SELECT id FROM bookings WHERE ((status = '{INITIAL}' AND NOT command_acked) "
+    "OR release_pending) AND updated_at < now() - make_interval(secs => $1) "
+    "AND updated_at < now() - make_interval(secs => "
+    "LEAST($2, $1 * power(2, publish_attempts - 1))) "
+    "ORDER BY updated_at LIMIT $3 FOR UPDATE SKIP LOCKED) s WHERE b.id = s.id RETURNING b.*"
 )
 
 
@@ -142,9 +154,7 @@ class PostgresBookingRepository:
         self, booking: Booking, transition: Transition
     ) -> tuple[Booking, SubsectionStats | None] | None:
         """Compare-and-set by a cancel transition; frees the tickets it holds."""
-        row = await self._conn.fetchrow(
-            _move_bookings(transition, ", release_pending = true"), booking.id
-        )
+        row = await self._conn.fetchrow(_move_bookings(transition, _RELEASE), booking.id)
         if row is None:
             return None
         if transition.tickets is None:
@@ -157,10 +167,10 @@ class PostgresBookingRepository:
             raise SeatStateConflict(f"booking {booking.id}: {count} reserved tickets")
         return booking_from_row(row), await self._stats(booking, transition, count)
 
-    async def release_published(self, booking_id: UUID) -> None:
-        """The broker acknowledged the release."""
+    async def release_published(self, booking_ids: list[UUID]) -> None:
+        """The broker acknowledged these bookings' release."""
         await self._conn.execute(
-            "UPDATE bookings SET release_pending = false WHERE id = $1", booking_id
+            "UPDATE bookings SET release_pending = false WHERE id = ANY($1::uuid[])", booking_ids
         )
 
     async def pay(self, booking: Booking) -> tuple[Booking, SubsectionStats] | None:
@@ -182,11 +192,19 @@ class PostgresBookingRepository:
         )
         return stats_from_row(row)
 
-    async def claim_stale(self, older_than_s: float, limit: int) -> list[OutboxEntry]:
-        """Claim outbox rows untouched for `older_than_s` seconds (SKIP LOCKED)."""
-        rows = await self._conn.fetch(_CLAIM_STALE, older_than_s, limit)
-        return [OutboxEntry(booking_from_row(r), r["publish_attempts"]) for r in rows]
+    async def claim_stale(
+        self, older_than_s: float, backoff_cap_s: float, limit: int
+    ) -> list[OutboxEntry]:
+        """Claim outbox rows whose re-send is due (SKIP LOCKED), bumping their attempts."""
+        rows = await self._conn.fetch(_CLAIM_STALE, older_than_s, backoff_cap_s, limit)
+        return [OutboxEntry(booking_from_row(r), r["publish_attempts"], r["release_pending"])
+                for r in rows]
 
-    async def give_up(self, booking_id: UUID, reason: str) -> bool:
-        """Compare-and-set by `GIVE_UP`; False when it was no longer processing."""
-        return await self._conn.fetchrow(_GIVE_UP, booking_id, reason) is not None
+    async def overdue(self, deadline_s: float, limit: int) -> list[Booking]:
+        """Bookings processing for more than `deadline_s` seconds since created, oldest first."""
+        return [booking_from_row(r) for r in await self._conn.fetch(_OVERDUE, deadline_s, limit)]
+
+    async def give_up(self, booking_ids: list[UUID], reason: FailureReason) -> list[Booking]:
+        """Compare-and-set by `GIVE_UP` for all of them; those still processing, now failed."""
+        rows = await self._conn.fetch(_GIVE_UP, booking_ids, reason.value)
+        return [booking_from_row(r) for r in rows]

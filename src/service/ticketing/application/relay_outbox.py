@@ -1,76 +1,101 @@
-"""Use case: the outbox relay re-publishes commands the broker may never have received.
+"""Use case: the outbox relay, run by every ticketing process once a second.
 
-The booking row is the outbox entry (spec/architecture.md, guarantee 1): a booking still
-`processing` after `republish_after_s`, or cancelled with its release not yet acknowledged,
-gets its command sent again. Consumers are idempotent, so a duplicate costs only work.
+The booking row is the outbox entry (spec/architecture.md, guarantees 1 and 8). Each sweep:
+
+1. gives up the bookings still `processing` `settle_deadline_s` after they were created
+   (`lifecycle.GIVE_UP`, reason `FailureReason.NOT_CONFIRMED_IN_TIME`), announces them and
+   sends a release, so that anything allocated meanwhile is freed;
+2. re-sends the BookingCreated of `processing` bookings the broker never acknowledged, and the
+   BookingCancelled of cancelled or given-up bookings whose release it never acknowledged,
+   with exponential backoff per booking (the Nth re-send waits `republish_after_s` ×
+   2^(N-1), at most `backoff_cap_s`; right after the broker came back, no backoff until the
+   backlog is sent). An acknowledged command is never sent again, so a consumer outage costs
+   no extra messages;
+3. deletes idempotency keys older than `key_ttl_s`.
 """
 
-import contextlib
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from uuid import UUID
 
-from src.service.lifecycle import GIVE_UP, BookingStatus
+from src.service.ticketing.application.dispatch import Command, Dispatch
 from src.service.ticketing.application.layouts import EventLayouts
 from src.service.ticketing.application.messages import (
+    announce,
     cancelled_command,
     created_command,
-    status_update,
 )
-from src.service.ticketing.application.ports import (
-    CommandPublisher,
-    PublishFailed,
-    StatusNotifier,
-    UnitOfWorkFactory,
-)
+from src.service.ticketing.application.ports import StatusNotifier, UnitOfWorkFactory
 from src.service.ticketing.application.views import OutboxEntry
+from src.service.ticketing.domain.booking import FailureReason
 
 log = logging.getLogger(__name__)
-GIVE_UP_REASON = "Booking could not be processed"
 
 
 @dataclass(frozen=True)
 class RelayOutbox:
-    """One call claims up to `batch` stale bookings and publishes their commands; a booking
-    published more than `max_attempts` times is given up (failed, seats released)."""
+    """One call is one sweep, over at most `batch` bookings per step; durations in seconds."""
 
     uow: UnitOfWorkFactory
     layouts: EventLayouts
-    publisher: CommandPublisher
+    dispatch: Dispatch
     notifier: StatusNotifier
     republish_after_s: float = 10.0
-    max_attempts: int = 10
+    backoff_cap_s: float = 300.0
+    settle_deadline_s: float = 600.0
+    key_ttl_s: float = 86400.0
     batch: int = 500
 
     async def __call__(self) -> int:
-        """How many bookings were claimed. Raises `PublishFailed` when the broker is down
-        (the claimed rows are tried again on a later call)."""
+        """How many commands were sent (acknowledged or not). Raises `Unavailable` when
+        PostgreSQL is down; a broker outage only leaves the rows for a later sweep."""
+        await self.give_up_overdue()
+        sent = await self.resend_stale()
         async with self.uow() as uow:
-            stale = await uow.bookings.claim_stale(self.republish_after_s, self.batch)
-        for entry in stale:
-            await self._relay(entry)
-        if stale:
-            log.info("outbox_swept count=%d", len(stale))
+            await uow.keys.purge(self.key_ttl_s, self.batch)
+        return sent
+
+    async def give_up_overdue(self) -> int:
+        """Step 1; how many bookings were given up. A booking that settled between the read
+        and the write is left alone (set-wise compare-and-set)."""
+        async with self.uow() as uow:
+            overdue = await uow.bookings.overdue(self.settle_deadline_s, self.batch)
+        if not overdue:
+            return 0
+        reason = FailureReason.NOT_CONFIRMED_IN_TIME
+        async with self.uow() as uow:
+            failed = await uow.bookings.give_up([b.id for b in overdue], reason)
+        for booking in failed:
+            log.error("booking_given_up booking_id=%s created_at=%s", booking.id,
+                      booking.created_at.isoformat())
+            await announce(self.notifier, booking, None)
+        acked = await self.dispatch.send_all([cancelled_command(b) for b in failed])
+        await self._releases_acked([b.id for b, ok in zip(failed, acked, strict=True) if ok])
+        return len(failed)
+
+    async def resend_stale(self) -> int:
+        """Step 2; how many commands were sent."""
+        # Right after the broker came back every unacknowledged command is due at once.
+        catching_up = self.dispatch.recovered
+        cap = self.republish_after_s if catching_up else self.backoff_cap_s
+        async with self.uow() as uow:
+            stale = await uow.bookings.claim_stale(self.republish_after_s, cap, self.batch)
+        if catching_up and len(stale) < self.batch:
+            self.dispatch.recovered = False
+        if not stale:
+            return 0
+        acked = await self.dispatch.send_all([await self._command(e) for e in stale])
+        await self._releases_acked(
+            [e.booking.id for e, ok in zip(stale, acked, strict=True) if ok and e.release])
+        log.info("outbox_swept count=%d acked=%d", len(stale), sum(acked))
         return len(stale)
 
-    async def _relay(self, entry: OutboxEntry) -> None:
-        booking = entry.booking
-        if booking.status is BookingStatus.CANCELLED:
-            await self.publisher.publish(cancelled_command(booking))
-            async with self.uow() as uow:
-                await uow.bookings.release_published(booking.id)
-        elif entry.attempts > self.max_attempts:
-            await self._give_up(entry)
-        else:
-            event = await self.layouts(booking.event_id)
-            await self.publisher.publish(created_command(booking, event))
+    async def _command(self, entry: OutboxEntry) -> Command:
+        if entry.release:
+            return cancelled_command(entry.booking)
+        return created_command(entry.booking, await self.layouts(entry.booking.event_id))
 
-    async def _give_up(self, entry: OutboxEntry) -> None:
-        async with self.uow() as uow:
-            failed = await uow.bookings.give_up(entry.booking.id, GIVE_UP_REASON)
-        if not failed:
-            return
-        booking = replace(entry.booking, status=GIVE_UP.target, failure_reason=GIVE_UP_REASON)
-        log.error("booking_given_up booking_id=%s attempts=%d", booking.id, entry.attempts)
-        await self.notifier.booking_status(status_update(booking))
-        with contextlib.suppress(PublishFailed):  # free what a late allocation may hold
-            await self.publisher.publish(cancelled_command(booking))
+    async def _releases_acked(self, booking_ids: list[UUID]) -> None:
+        if booking_ids:
+            async with self.uow() as uow:
+                await uow.bookings.release_published(booking_ids)
