@@ -2,7 +2,8 @@ Feature: Guarantees of the booking pipeline
   What must hold however many buyers arrive at once and whatever order things
   happen in (spec/architecture.md, "Guarantees"): no seat is sold twice, no accepted booking is lost or
   stuck, cancellations always give the seats back, the outcome always reaches the
-  buyer, and any number of events are served side by side.
+  buyer, any number of events are served side by side, and a retried request is
+  never done twice.
 
   Scenario: 200 buyers racing for 100 seats never get the same seat
     Given a seller has an event on sale with 10 rows of 10 seats at 1000 each
@@ -61,8 +62,29 @@ Feature: Guarantees of the booking pipeline
     And the reservation service stalls
     When Alice books seats 1-1, 1-2
     Then the booking is accepted as processing
-    And while the service stalls the booking stays processing and is sent again
+    And while the service stalls the booking stays processing and is not sent again
     When the reservation service catches up
     Then the booking becomes pending_payment
     And the subsection shows 4 available, 2 reserved and 0 sold
     And seats 1-1, 1-2 are reserved on the seat map
+
+  Scenario: A retried booking with the same Idempotency-Key returns the same booking
+    The first answer may have been lost; by the time the buyer retries, the booking
+    holds the seats, so without the key the retry would be refused as taken.
+
+    Given a seller has an event on sale with 2 rows of 3 seats at 1000 each
+    And Alice is a buyer
+    When Alice books seats 1-1, 1-2 with Idempotency-Key "alice-booking-1"
+    Then the booking becomes pending_payment
+    When Alice sends the same booking again with Idempotency-Key "alice-booking-1"
+    Then the answer is 202 with the same booking, marked as replayed, now pending_payment
+    And Alice has exactly 1 booking
+
+  Scenario: A retried pay returns the paid booking
+    Given a seller has an event on sale with 2 rows of 3 seats at 1000 each
+    And Alice is a buyer
+    And Alice has a pending_payment booking for seats 1-1
+    When Alice pays for the booking with Idempotency-Key "alice-pay-1"
+    And Alice pays for the booking again with Idempotency-Key "alice-pay-1"
+    Then both payments answer 200 with the booking completed, the second marked as replayed
+    And the subsection shows 5 available, 0 reserved and 1 sold

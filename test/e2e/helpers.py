@@ -85,8 +85,10 @@ def create_event(
 def book(
     client: httpx.Client, buyer: Actor, event_id: int, quantity: int | None = None,
     seats: Iterable[str] = (), mode: str | None = None, subsection: int = 1,
+    key: str | None = None,
 ) -> httpx.Response:
-    """POST /api/booking; manual when seats are given, else best available."""
+    """POST /api/booking; manual when seats are given, else best available; with an
+    `Idempotency-Key` when `key` is given."""
     seats = list(seats)
     body = {
         "event_id": event_id, "section": "A", "subsection": subsection,
@@ -94,7 +96,8 @@ def book(
         "seat_selection_mode": mode or ("manual" if seats else "best_available"),
         "seat_positions": seats,
     }
-    return client.post("/api/booking", json=body, headers=buyer.headers)
+    headers = buyer.headers | ({"Idempotency-Key": key} if key is not None else {})
+    return client.post("/api/booking", json=body, headers=headers)
 
 
 def book_when_free(

@@ -3,6 +3,7 @@ concurrency and stalls."""
 
 import asyncio
 import os
+import time
 import uuid
 
 import asyncpg
@@ -11,12 +12,14 @@ from pytest_bdd import given, parsers, scenarios, then, when
 from test.e2e.helpers import (
     FINAL,
     NAME,
+    SEATS,
     Actor,
     book,
     book_when_free,
     create_event,
     expect,
     run_all,
+    seat_list,
     seat_map,
     settled_bookings,
     sign_up,
@@ -186,22 +189,74 @@ def reservation_stalls(scene: Scene):
     scene.reservation.pause()
 
 
-@then("while the service stalls the booking stays processing and is sent again")
-def sent_again(scene: Scene):
-    # Publish attempts are not part of the API; the bookings table is the outbox itself.
-    wait_until(lambda: _publish_attempts(scene.booking) >= 2, "the outbox relay to re-send",
+@then("while the service stalls the booking stays processing and is not sent again")
+def not_sent_again(scene: Scene):
+    # The broker acknowledged the command; the relay (re-send after 2 s here) must leave it be.
+    wait_until(lambda: _outbox_row(scene.booking)["command_acked"], "the ack to be recorded",
                timeout=8.0)
+    time.sleep(4.0)
+    assert _outbox_row(scene.booking)["publish_attempts"] == 1
     assert expect(scene.client.get(f"/api/booking/{scene.booking}",
                                    headers=scene.owner.headers), 200)["status"] == "processing"
 
 
-def _publish_attempts(booking_id: str) -> int:
-    async def read() -> int:
+def _outbox_row(booking_id: str) -> dict:
+    async def read() -> dict:
         conn = await asyncpg.connect(os.environ["DATABASE_URL"])
         try:
-            return await conn.fetchval("SELECT publish_attempts FROM bookings WHERE id = $1",
-                                       uuid.UUID(booking_id))
+            return dict(await conn.fetchrow(
+                "SELECT publish_attempts, command_acked FROM bookings WHERE id = $1",
+                uuid.UUID(booking_id)))
         finally:
             await conn.close()
     # A thread of its own: never touch the event loop pytest-asyncio keeps for the session.
     return run_all(lambda _: asyncio.run(read()), [None], workers=1)[0]
+
+
+@when(parsers.re(rf'{NAME} books seats {SEATS} with Idempotency-Key "(?P<key>[^"]+)"'))
+def books_with_key(scene: Scene, name: str, seats: str, key: str):
+    scene.submit(name, seats=seat_list(seats), key=key)
+    scene.notes["first"] = expect(scene.response, 202)
+
+
+@when(parsers.re(rf'{NAME} sends the same booking again with Idempotency-Key "(?P<key>[^"]+)"'))
+def books_again_with_key(scene: Scene, name: str, key: str):
+    seats = scene.notes["first"]["seat_positions"]
+    scene.response = book(scene.client, scene.actors[name], scene.event["id"], seats=seats,
+                          key=key)
+
+
+@then(parsers.re(r"the answer is 202 with the same booking, marked as replayed, now "
+                 r"(?P<status>\w+)"))
+def same_booking_replayed(scene: Scene, status: str):
+    body = expect(scene.response, 202)
+    assert scene.response.headers["Idempotent-Replayed"] == "true"
+    assert (body["id"], body["status"]) == (scene.notes["first"]["id"], status), body
+
+
+@then(parsers.re(rf"{NAME} has exactly (?P<count>\d+) bookings?"), converters=INT)
+def has_bookings(scene: Scene, name: str, count: int):
+    listed = expect(scene.client.get("/api/booking/my_booking",
+                                     headers=scene.actors[name].headers), 200)
+    assert len([b for b in listed if b["event_id"] == scene.event["id"]]) == count, listed
+
+
+@when(parsers.re(rf'{NAME} pays for the booking(?P<again> again)? with Idempotency-Key '
+                 r'"(?P<key>[^"]+)"'))
+def pays_with_key(scene: Scene, name: str, again: str | None, key: str):
+    headers = scene.actors[name].headers | {"Idempotency-Key": key}
+    response = scene.client.post(f"/api/booking/{scene.booking}/pay", headers=headers)
+    scene.notes.setdefault("payments", []).append(response)
+
+
+@then("both payments answer 200 with the booking completed, the second marked as replayed")
+def both_payments(scene: Scene):
+    first, second = scene.notes["payments"]
+    for response in (first, second):
+        body = expect(response, 200)
+        assert (body["id"], body["status"]) == (scene.booking, "completed"), body
+    assert "Idempotent-Replayed" not in first.headers
+    assert second.headers["Idempotent-Replayed"] == "true"
+    assert second.json()["paid_at"] == first.json()["paid_at"]
+    assert [t["code"] for t in second.json()["tickets"]] == [
+        t["code"] for t in first.json()["tickets"]]
