@@ -61,6 +61,8 @@ class Coalescer(Generic[T, R]):
     async def _run(self, batch: list[tuple[T, asyncio.Future[R] | None]]) -> None:
         try:
             results = await self._flush([item for item, _ in batch])
+            if len(results) != len(batch):  # never leave a caller waiting for ever
+                raise RuntimeError(f"flush returned {len(results)} results for {len(batch)}")
         except Exception as e:  # noqa: BLE001 - handed to each waiting caller
             waiting = [f for _, f in batch if f is not None and not f.done()]
             for waiter in waiting:

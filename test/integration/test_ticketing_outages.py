@@ -12,7 +12,15 @@ import pytest
 from src.platform.db import create_pool
 from src.platform.kvrocks import create_client
 from src.platform.settings import KvrocksSettings
-from src.service.ticketing.adapters.kvrocks import RedisSeatInventory, RedisStatusFeed
+from src.service.contract import SubsectionState
+from src.service.ticketing.adapters.kvrocks import (
+    RedisSeatInventory,
+    RedisStatusFeed,
+    RedisStatusNotifier,
+)
+from src.service.ticketing.adapters.postgres import PostgresUnitOfWork
+from src.service.ticketing.adapters.postgres_inbox import PostgresBookingInbox
+from src.service.ticketing.application.ports import Unavailable
 from src.service.ticketing.domain.user import Role, User
 from src.service.ticketing.entrypoints.http import create_app
 from test.integration.factories import insert_event, insert_user
@@ -68,6 +76,30 @@ async def test_an_unreachable_database_is_503_everywhere(database_settings, redi
         await assert_all_down(service(pool, RedisSeatInventory(redis)), buyer_id=1)
     finally:
         await pool.close()
+
+
+async def test_the_adapters_raise_unavailable_not_driver_errors(database_settings, pg_pool):
+    pool = await create_pool(database_settings.model_copy(update={"pool_min": 1, "pool_max": 1}))
+    await pool.close()
+    _, buyer = await principals(pg_pool)
+    down = create_client(KvrocksSettings(url=f"redis://127.0.0.1:{unused_port()}/0"))
+    try:
+        with pytest.raises(Unavailable):
+            async with PostgresUnitOfWork(pool):
+                pass
+        with pytest.raises(Unavailable):
+            await PostgresBookingInbox(pool).find(buyer.user_id, "k")
+        with pytest.raises(Unavailable):
+            await RedisSeatInventory(down).check("1:A:1", [0])
+        with pytest.raises(Unavailable):
+            await RedisStatusNotifier(down).subsection_state(
+                SubsectionState(event_id=1, section="A", subsection=1, available=1, reserved=0,
+                                sold=0))
+        with pytest.raises(Unavailable):
+            async with RedisStatusFeed(down).subscribe("x"):
+                pass
+    finally:
+        await down.aclose()
 
 
 async def test_an_unreachable_kvrocks_is_503_for_booking_and_streams(pg_pool):

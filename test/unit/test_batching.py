@@ -90,3 +90,13 @@ async def test_posted_items_are_flushed_in_the_background_and_a_failure_is_only_
     assert await coalescer.submit(3) == 3
     assert flushed == [[0, 1], [2, 3]]
     assert "posted_batch_failed size=2" in caplog.text
+
+
+async def test_a_flush_returning_too_few_results_fails_its_callers_instead_of_hanging():
+    async def flush(items):
+        return items[:1]
+
+    coalescer = Coalescer(flush)
+    results = await asyncio.wait_for(asyncio.gather(
+        coalescer.submit(1), coalescer.submit(2), return_exceptions=True), 1)
+    assert all(isinstance(r, RuntimeError) for r in results)
