@@ -16,6 +16,9 @@ from src.service.ticketing.domain.booking import FailureReason, SeatSelectionMod
 from test.integration.test_ticketing_adapters import SHOW, hold, principals, service
 from test.ticketing_fakes_io import RecordingPublisher
 
+# Far beyond the age of any booking other tests leave behind in the same database.
+DEADLINE_S = 10**8
+
 
 async def fetchrow(pg_pool, sql: str, *args):
     async with pg_pool.acquire() as conn:
@@ -57,13 +60,18 @@ async def claimed(pg_pool, booking_id) -> bool:
     return booking_id in {e.booking.id for e in entries}
 
 
-async def test_resends_back_off_exponentially_and_skip_acknowledged_commands(pg_pool, redis):
+async def unacknowledged(pg_pool, redis):
+    """(buyer, event, a booking whose first send failed, so its command was never acked)."""
     seller, buyer = await principals(pg_pool)
     publisher = RecordingPublisher()
     publisher.fail_next = 1
     svc = service(pg_pool, RedisSeatInventory(redis), publisher)
     event = await svc.create_event(seller, SHOW)
-    booking = await new_booking(svc, buyer, event.id)  # its send failed: not acknowledged
+    return buyer, event, await new_booking(svc, buyer, event.id)
+
+
+async def test_resends_back_off_exponentially_and_skip_acknowledged_commands(pg_pool, redis):
+    buyer, event, booking = await unacknowledged(pg_pool, redis)
     # The Nth re-send waits 10 s × 2^(N-1) after the previous one, at most 300 s.
     for wait in (10, 20, 40, 80, 160, 300, 300):
         await age(pg_pool, booking.id, wait - 1)
@@ -78,12 +86,7 @@ async def test_resends_back_off_exponentially_and_skip_acknowledged_commands(pg_
 
 
 async def test_an_ack_for_a_booking_settled_meanwhile_changes_nothing(pg_pool, redis):
-    seller, buyer = await principals(pg_pool)
-    publisher = RecordingPublisher()
-    publisher.fail_next = 1
-    svc = service(pg_pool, RedisSeatInventory(redis), publisher)
-    event = await svc.create_event(seller, SHOW)
-    booking = await new_booking(svc, buyer, event.id)
+    _, event, booking = await unacknowledged(pg_pool, redis)
     await hold(pg_pool, booking, event.id)  # settled before the ack got written
     PostgresAckLog(pg_pool).acked(booking.id)
     await asyncio.sleep(0.1)
@@ -94,15 +97,15 @@ async def test_an_ack_for_a_booking_settled_meanwhile_changes_nothing(pg_pool, r
 async def test_the_deadline_gives_up_only_bookings_still_processing(pg_pool, redis):
     seller, buyer = await principals(pg_pool)
     publisher = RecordingPublisher()
-    svc = service(pg_pool, RedisSeatInventory(redis), publisher, settle_deadline_s=600)
+    svc = service(pg_pool, RedisSeatInventory(redis), publisher, settle_deadline_s=DEADLINE_S)
     event = await svc.create_event(seller, SHOW)
     late = await new_booking(svc, buyer, event.id, ("1-1",))
     settles = await new_booking(svc, buyer, event.id, ("3-1", "3-2"))
     young = await new_booking(svc, buyer, event.id, ("4-1",))
     for booking in (late, settles):
-        await age(pg_pool, booking.id, 601, "created_at")
+        await age(pg_pool, booking.id, DEADLINE_S + 1, "created_at")
     async with PostgresUnitOfWork(pg_pool) as uow:  # the read...
-        overdue = {b.id for b in await uow.bookings.overdue(600, 10_000)}
+        overdue = {b.id for b in await uow.bookings.overdue(DEADLINE_S, 10_000)}
     assert {late.id, settles.id} <= overdue and young.id not in overdue
     await hold(pg_pool, settles, event.id, row=3)  # ...then one settles before the write
     async with PostgresUnitOfWork(pg_pool) as uow:
@@ -119,10 +122,10 @@ async def test_the_deadline_gives_up_only_bookings_still_processing(pg_pool, red
 async def test_the_relay_announces_and_releases_a_booking_past_the_deadline(pg_pool, redis):
     seller, buyer = await principals(pg_pool)
     publisher = RecordingPublisher()
-    svc = service(pg_pool, RedisSeatInventory(redis), publisher, settle_deadline_s=600)
+    svc = service(pg_pool, RedisSeatInventory(redis), publisher, settle_deadline_s=DEADLINE_S)
     event = await svc.create_event(seller, SHOW)
     booking = await new_booking(svc, buyer, event.id, ("5-1",))
-    await age(pg_pool, booking.id, 601, "created_at")
+    await age(pg_pool, booking.id, DEADLINE_S + 1, "created_at")
     await svc.relay_outbox()
     row = await fetchrow(pg_pool, "SELECT * FROM bookings WHERE id = $1", booking.id)
     assert (row["status"], row["release_pending"]) == ("failed", False)

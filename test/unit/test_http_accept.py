@@ -1,23 +1,13 @@
 """POST /api/booking over ASGI with fakes: the booking acceptance of spec/booking.md, answered
 by the fast path and, with it switched off, by the documented FastAPI route alone."""
 
-import httpx
 import pytest
 
 from src.service.ticketing.domain.user import User
-from src.service.ticketing.entrypoints.http import create_app
 from test.unit.test_ticketing_use_cases import BUYER, SELLER, World
 
 BOOK = {"section": "A", "subsection": 1, "quantity": 2, "seat_selection_mode": "best_available",
         "seat_positions": []}
-
-
-@pytest.fixture(params=[True, False], ids=["fast_path", "route"])
-async def world_and_client(request):
-    world = World()
-    transport = httpx.ASGITransport(app=create_app(world.service, fast_path=request.param))
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-        yield world, client
 
 
 def bearer(principal) -> dict:

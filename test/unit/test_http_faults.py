@@ -11,19 +11,10 @@ import pytest
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from src.service.ticketing.application.ports import Unavailable
-from src.service.ticketing.entrypoints.http import create_app
 from test.unit.test_http_accept import BOOK, bearer
-from test.unit.test_ticketing_use_cases import BUYER, World
+from test.unit.test_ticketing_use_cases import BUYER
 
 DOWN = {"detail": "Service temporarily unavailable"}
-
-
-@pytest.fixture(params=[True, False], ids=["fast_path", "route"])
-async def world_and_client(request):
-    world = World()
-    transport = httpx.ASGITransport(app=create_app(world.service, fast_path=request.param))
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-        yield world, client
 
 
 async def post_booking(world, client):

@@ -1,23 +1,13 @@
 """Idempotency-Key over ASGI with fakes: POST /api/booking by the fast path and by the route,
 pay and cancel by their routes (spec/architecture.md, guarantee 9)."""
 
-import httpx
 import pytest
 
 from src.service.lifecycle import BookingStatus
-from src.service.ticketing.entrypoints.http import create_app
 from test.unit.test_http_accept import BOOK, bearer
-from test.unit.test_ticketing_use_cases import BUYER, OTHER, World
+from test.unit.test_ticketing_use_cases import BUYER, OTHER
 
 REUSED = {"detail": "Idempotency-Key was used for another request"}
-
-
-@pytest.fixture(params=[True, False], ids=["fast_path", "route"])
-async def world_and_client(request):
-    world = World()
-    transport = httpx.ASGITransport(app=create_app(world.service, fast_path=request.param))
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-        yield world, client
 
 
 def keyed(principal, key) -> dict:
