@@ -52,8 +52,10 @@ def _run(script: str) -> None:
 
 
 def upgrade() -> None:
+    """Add `command_acked`, the outbox and deadline indexes, and `idempotency_keys`."""
     _run(UPGRADE)
 
 
 def downgrade() -> None:
+    """Back to revision 0002's schema."""
     _run(DOWNGRADE)

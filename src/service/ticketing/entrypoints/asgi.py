@@ -35,6 +35,7 @@ class LastResort:
         started = False
 
         async def tracked(message: Message) -> None:
+            """Pass `message` on, noting whether the answer has started."""
             nonlocal started
             started = started or message["type"] == "http.response.start"
             await send(message)

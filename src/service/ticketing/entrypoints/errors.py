@@ -72,6 +72,7 @@ class _Throttle:
         self.last, self.skipped = 0.0, 0
 
     def warn(self, status: int, exc: BaseException) -> None:
+        """Log `exc` unless a line was logged less than a second ago (then count it)."""
         now = time.monotonic()
         if now - self.last < 1.0:
             self.skipped += 1

@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 
 def _install_error_handlers(app: FastAPI) -> None:
     async def handled(_: Request, exc: Exception) -> JSONResponse:
+        """The error table's answer for `exc` (spec/architecture.md, "HTTP conventions")."""
         status, body, headers = error_response(exc)
         return JSONResponse(body, status, headers=headers)
 
