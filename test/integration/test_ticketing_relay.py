@@ -94,6 +94,20 @@ async def test_an_ack_for_a_booking_settled_meanwhile_changes_nothing(pg_pool, r
     assert (row["status"], row["command_acked"]) == ("pending_payment", False)
 
 
+async def test_acks_and_give_ups_skip_rows_a_settling_transaction_holds(pg_pool, redis):
+    _, _, booking = await unacknowledged(pg_pool, redis)
+    async with pg_pool.acquire() as conn, conn.transaction():  # the consumer settling it
+        await conn.execute("SELECT 1 FROM bookings WHERE id = $1 FOR UPDATE", booking.id)
+        PostgresAckLog(pg_pool).acked(booking.id)
+        await asyncio.sleep(0.1)
+        async with PostgresUnitOfWork(pg_pool) as uow:
+            failed = await asyncio.wait_for(uow.bookings.give_up(
+                [booking.id], FailureReason.NOT_CONFIRMED_IN_TIME), 2)
+    assert failed == []
+    row = await fetchrow(pg_pool, "SELECT * FROM bookings WHERE id = $1", booking.id)
+    assert (row["status"], row["command_acked"]) == ("processing", False)
+
+
 async def test_the_deadline_gives_up_only_bookings_still_processing(pg_pool, redis):
     seller, buyer = await principals(pg_pool)
     publisher = RecordingPublisher()

@@ -14,10 +14,13 @@ from src.platform.db import UNAVAILABLE
 from src.service.lifecycle import INITIAL
 from src.service.ticketing.application.ports import Unavailable
 
-# Settled bookings are left alone: the relay never looks at them again anyway.
+# Settled bookings are left alone: the relay never looks at them again anyway. Rows locked by a
+# transaction settling them right now are skipped, so this never waits on (or deadlocks with)
+# the reservation service; a skipped ack costs at most one needless re-send.
 _ACKED = (
-    "UPDATE bookings SET command_acked = true WHERE id = ANY($1::uuid[]) "
-    f"AND status = '{INITIAL}' AND NOT command_acked"
+    "UPDATE bookings SET command_acked = true WHERE id IN (SELECT id FROM bookings "
+    f"WHERE id = ANY($1::uuid[]) AND status = '{INITIAL}' AND NOT command_acked "
+    "FOR UPDATE SKIP LOCKED)"
 )
 
 

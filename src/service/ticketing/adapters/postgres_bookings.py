@@ -92,7 +92,12 @@ _ISSUE_CODES = (
 )
 # A release owed (cancel, give up) is re-sent from its first attempt's backoff on.
 _RELEASE = ", release_pending = true, publish_attempts = 1"
-_GIVE_UP = _move_bookings(GIVE_UP, f", failure_reason = $2{_RELEASE}", "id = ANY($1::uuid[])")
+# Rows being settled right now (locked) are skipped: never a wait on, or a deadlock with, the
+# reservation service's batch; the next sweep looks at them again.
+_GIVE_UP = _move_bookings(
+    GIVE_UP, f", failure_reason = $2{_RELEASE}",
+    "id IN (SELECT id FROM bookings WHERE id = ANY($1::uuid[]) FOR UPDATE SKIP LOCKED)",
+)
 _OVERDUE = (
     f"SELECT * FROM bookings WHERE status = '{INITIAL}' "
     "AND created_at < now() - make_interval(secs => $1) ORDER BY created_at LIMIT $2"
