@@ -192,7 +192,8 @@ class FakeSeatMap:
 class FakeBookingLedger:
     """Bookings in a dict, with the compare-and-set rules of the PostgreSQL adapter: each
     settlement's transition (`hold` or `refuse`) moves a booking only from its sources, each
-    generation step only from its base. Every subsection exists, at generation 0 at first."""
+    generation step only from its base. A subsection exists (at generation 0 at first) once a
+    booking of it is added."""
 
     def __init__(self, broken: Sequence[UUID] = ()) -> None:
         """`broken`: bookings whose hold fails with an error that is not the cache's."""
@@ -265,7 +266,7 @@ class FakeBookingLedger:
         return True
 
     async def generations(self, ids: Sequence[SubsectionId]) -> dict[SubsectionId, int]:
-        return {i: self.gens[i] for i in ids}
+        return {i: self.gens[i] for i in ids if i in self.shapes}
 
     async def rebuild(self, ids: Sequence[SubsectionId]) -> list[Snapshot]:
         out = []

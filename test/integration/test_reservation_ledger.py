@@ -8,6 +8,7 @@ import pytest
 from src.service.lifecycle import BookingStatus
 from src.service.reservation.adapters.postgres import PostgresBookingLedger
 from src.service.reservation.application.ports import SeatConflict, Settlement
+from src.service.reservation.domain.reasons import NOT_PROCESSED, WAS_CANCELLED
 from test.integration.factories import insert_event, insert_user
 from test.reservation_fakes import seat_positions
 
@@ -105,12 +106,12 @@ async def test_refuse_is_a_compare_and_set(pg_pool, event):
         booking = await insert_booking(conn, buyer, event_id)
     ledger = PostgresBookingLedger(pg_pool)
 
-    first = (await ledger.settle([failed(booking, event_id, "Booking could not be processed")])).bookings
-    second = (await ledger.settle([failed(booking, event_id, "other")])).bookings
+    first = (await ledger.settle([failed(booking, event_id, NOT_PROCESSED)])).bookings
+    second = (await ledger.settle([failed(booking, event_id, WAS_CANCELLED)])).bookings
 
     assert (first[booking].status, first[booking].changed) == (FAILED, True)
-    assert first[booking].failure_reason == "Booking could not be processed"
-    assert (second[booking].changed, second[booking].failure_reason) == (False, "Booking could not be processed")
+    assert first[booking].failure_reason == NOT_PROCESSED
+    assert (second[booking].changed, second[booking].failure_reason) == (False, NOT_PROCESSED)
     assert (await ledger.settle([failed(uuid.uuid4(), event_id, "nobody")])).bookings == {}
 
 

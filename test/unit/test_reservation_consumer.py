@@ -9,8 +9,8 @@ from src.service.contract import encode, subsection_tag
 from src.service.lifecycle import BookingStatus
 from src.service.reservation.application.ports import Unavailable
 from src.service.reservation.bootstrap import build
-from src.service.reservation.entrypoints import failures
 from src.service.reservation.domain.reasons import NOT_PROCESSED, SEATS_TAKEN
+from src.service.reservation.entrypoints import failures
 from src.service.reservation.entrypoints.batch import decode
 from src.service.reservation.settings import ConsumerSettings
 from test.reservation_fakes import (
