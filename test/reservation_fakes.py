@@ -13,27 +13,28 @@ from src.service.contract import (
     SubsectionConfig,
     SubsectionState,
 )
-from src.service.lifecycle import BookingStatus
+from src.service.lifecycle import FINAL, HOLDING, BookingStatus
+from src.service.reservation.application.allocate_batch import subsection_of
 from src.service.reservation.application.batches import BatchReport, Command
 from src.service.reservation.application.ports import (
+    UNCHECKED,
     BookingState,
     DeadLetter,
+    GenerationStep,
     GroupAllocation,
     LedgerResult,
+    MapState,
     SeatConflict,
     Settlement,
     Snapshot,
+    Stale,
+    StaleSeatMap,
     Subsection,
+    SubsectionId,
 )
 from src.service.reservation.bootstrap import Reservation
-from src.service.reservation.domain.allocation import (
-    NOT_ENOUGH_SEATS,
-    SEATS_TAKEN,
-    WAS_CANCELLED,
-    Allocation,
-    AllocationStatus,
-    SeatRequest,
-)
+from src.service.reservation.domain.allocation import Allocation, AllocationStatus, SeatRequest
+from src.service.reservation.domain.reasons import NOT_ENOUGH_SEATS, SEATS_TAKEN, WAS_CANCELLED
 from src.service.seats import SeatPosition, parse_all
 from test.seat_selection_model import best_available, manual
 
@@ -57,8 +58,9 @@ def created(
 
 
 async def settle(app: Reservation, commands: Sequence[Command]) -> BatchReport:
-    """Both steps of a batch, one after the other, as the consumer's careful path runs them."""
-    return await app.record(await app.allocate(commands))
+    """Both steps of a batch, one after the other (healing between), as the pipeline runs
+    them."""
+    return await app.record(await app.heal(commands, await app.allocate(commands)))
 
 
 def seat_positions(*texts: str) -> tuple[SeatPosition, ...]:
@@ -76,16 +78,31 @@ def cancelled(command: BookingCreated) -> BookingCancelled:
 
 
 class FakeSeatMap:
-    """In-memory seat map with the Lua scripts' semantics; records every call in order."""
+    """In-memory seat map with the Lua scripts' semantics, generations included; records every
+    call in order."""
 
     def __init__(self) -> None:
         self.taken: dict[str, list[int]] = {}
         self.alloc: dict[str, dict[UUID, tuple[int, ...]]] = defaultdict(dict)
+        self.gens: dict[str, int] = {}  # a missing generation is 0
         self.calls: list[tuple[str, str, list[UUID]]] = []
         self.round_trips: list[list[str]] = []  # subsections of each allocate_many
 
-    async def allocate(self, where: Subsection, requests: Sequence[SeatRequest]) -> GroupAllocation:
+    def _stale(self, tag: str, generation: int) -> Stale | None:
+        """The scripts' check: a map at another generation than expected changes nothing."""
+        if generation < 0:
+            return None
+        if self.gens.get(tag, 0) != generation:
+            return Stale(self.gens.get(tag, 0))
+        self.gens[tag] = generation + 1
+        return None
+
+    async def allocate(
+        self, where: Subsection, requests: Sequence[SeatRequest], generation: int = UNCHECKED
+    ) -> GroupAllocation | Stale:
         self.calls.append(("allocate", where.tag, [r.booking_id for r in requests]))
+        if stale := self._stale(where.tag, generation):
+            return stale
         taken = self.taken.setdefault(where.tag, [0] * (where.rows * where.cols))
         alloc = self.alloc[where.tag]
         out = []
@@ -109,10 +126,13 @@ class FakeSeatMap:
         return GroupAllocation(out, taken.count(0))
 
     async def allocate_many(
-        self, groups: Sequence[tuple[Subsection, Sequence[SeatRequest]]]
-    ) -> list[GroupAllocation]:
+        self, groups: Sequence[tuple[Subsection, Sequence[SeatRequest]]],
+        generations: Sequence[int] | None = None,
+    ) -> list[GroupAllocation | Stale]:
         self.round_trips.append([where.tag for where, _ in groups])
-        return [await self.allocate(where, requests) for where, requests in groups]
+        gens = generations or [UNCHECKED] * len(groups)
+        return [await self.allocate(w, requests, g)
+                for (w, requests), g in zip(groups, gens, strict=True)]
 
     @staticmethod
     def _select(taken: list[int], where: Subsection, r: SeatRequest) -> list[int] | None:
@@ -121,8 +141,12 @@ class FakeSeatMap:
         ok = len(r.seats) == r.quantity and manual(taken, r.seats)
         return sorted(r.seats) if ok else None
 
-    async def release(self, tag: str, booking_ids: Sequence[UUID]) -> int:
+    async def release(
+        self, tag: str, booking_ids: Sequence[UUID], generation: int = UNCHECKED
+    ) -> int | Stale:
         self.calls.append(("release", tag, list(booking_ids)))
+        if stale := self._stale(tag, generation):
+            return stale
         freed = 0
         for booking_id in booking_ids:
             for i in self.alloc[tag].get(booking_id, ()):
@@ -131,8 +155,34 @@ class FakeSeatMap:
             self.alloc[tag][booking_id] = RELEASED
         return freed
 
-    async def restore(self, snapshot: Snapshot) -> None:
-        self.calls.append(("restore", snapshot.subsection.tag, list(snapshot.holdings)))
+    async def release_many(
+        self, groups: Sequence[tuple[str, Sequence[UUID]]], generations: Sequence[int]
+    ) -> list[int | Stale]:
+        return [await self.release(tag, ids, g)
+                for (tag, ids), g in zip(groups, generations, strict=True)]
+
+    async def restore(self, snapshots: Sequence[Snapshot]) -> None:
+        for snapshot in snapshots:
+            where = snapshot.subsection
+            self.calls.append(("restore", where.tag, list(snapshot.holdings)))
+            taken = [0] * (where.rows * where.cols)
+            for seats in snapshot.holdings.values():
+                for i in seats:
+                    taken[i] = 1
+            self.taken[where.tag] = taken
+            self.alloc[where.tag] = {**dict(snapshot.holdings),
+                                     **{b: RELEASED for b in snapshot.released}}
+            self.gens[where.tag] = snapshot.generation
+
+    async def states(self, tags: Sequence[str]) -> list[MapState]:
+        return [MapState(self.gens.get(t, 0),
+                         self.taken[t].count(0) if t in self.taken else None) for t in tags]
+
+    def flush(self) -> None:
+        """FLUSHALL: every key gone."""
+        self.taken.clear()
+        self.alloc.clear()
+        self.gens.clear()
 
     def held(self, tag: str) -> list[int]:
         """Indexes of the bits set in a subsection."""
@@ -141,13 +191,18 @@ class FakeSeatMap:
 
 class FakeBookingLedger:
     """Bookings in a dict, with the compare-and-set rules of the PostgreSQL adapter: each
-    settlement's transition (`hold` or `refuse`) moves a booking only from its sources."""
+    settlement's transition (`hold` or `refuse`) moves a booking only from its sources, each
+    generation step only from its base. A subsection exists (at generation 0 at first) once a
+    booking of it is added."""
 
-    def __init__(self, conflict_on: Sequence[UUID] = ()) -> None:
-        """`conflict_on`: bookings whose tickets PostgreSQL would not have available."""
+    def __init__(self, broken: Sequence[UUID] = ()) -> None:
+        """`broken`: bookings whose hold fails with an error that is not the cache's."""
         self.bookings: dict[UUID, BookingState] = {}
         self.transactions = 0
-        self.conflict_on = set(conflict_on)
+        self.broken = set(broken)
+        self.gens: dict[SubsectionId, int] = defaultdict(int)
+        self.shapes: dict[SubsectionId, Subsection] = {}
+        self.where: dict[UUID, SubsectionId] = {}
 
     def add(
         self, command: BookingCreated, status: BookingStatus = BookingStatus.PROCESSING
@@ -156,11 +211,37 @@ class FakeBookingLedger:
         self.bookings[command.booking_id] = BookingState(
             command.booking_id, command.buyer_id, command.event_id, status, (), 0, None, False
         )
+        shape = subsection_of(command)
+        self.shapes[shape.id] = shape
+        self.where[command.booking_id] = shape.id
 
-    async def settle(self, settlements: Sequence[Settlement]) -> LedgerResult:
-        if self.conflict_on & {s.booking_id for s in settlements if s.seat_positions}:
+    def hold(self, command: BookingCreated, *positions: str) -> None:
+        """A booking PostgreSQL holds seats for (the seat map may not know)."""
+        self.add(command, BookingStatus.PENDING_PAYMENT)
+        state = self.bookings[command.booking_id]
+        self.bookings[command.booking_id] = replace(state, seat_positions=parse_all(positions))
+
+    def _taken(self, s: Settlement) -> bool:
+        where = SubsectionId(s.event_id, s.section, s.subsection)
+        held = {p for b in self.bookings.values() if b.status in HOLDING
+                and self.where.get(b.booking_id) == where and b.booking_id != s.booking_id
+                for p in b.seat_positions}
+        return bool(held & set(s.seat_positions))
+
+    async def settle(
+        self, settlements: Sequence[Settlement], steps: Sequence[GenerationStep] = ()
+    ) -> LedgerResult:
+        if self.broken & {s.booking_id for s in settlements if s.seat_positions}:
+            raise RuntimeError("a bug")
+        moving = [s for s in settlements if s.booking_id in self.bookings
+                  and s.transition.allows(self.bookings[s.booking_id].status)]
+        if any(self._taken(s) for s in moving):
             raise SeatConflict("a seat to reserve was not available")
+        if any(self.gens[step.where] != step.base for step in steps):
+            raise StaleSeatMap("seat map generation moved")
         self.transactions += 1
+        for step in steps:
+            self.gens[step.where] = step.new
         changed = {s.booking_id for s in settlements if self._move(s)}
         states = {
             s.booking_id: replace(self.bookings[s.booking_id], changed=s.booking_id in changed)
@@ -184,8 +265,33 @@ class FakeBookingLedger:
         )
         return True
 
-    async def snapshots(self, event_id: int | None = None) -> list[Snapshot]:
-        return []
+    async def generations(self, ids: Sequence[SubsectionId]) -> dict[SubsectionId, int]:
+        return {i: self.gens[i] for i in ids if i in self.shapes}
+
+    async def rebuild(self, ids: Sequence[SubsectionId]) -> list[Snapshot]:
+        out = []
+        for i in ids:
+            if i in self.shapes:
+                self.gens[i] += 1
+                out.append(self.snapshot(i))
+        return out
+
+    def snapshot(self, where: SubsectionId) -> Snapshot:
+        """The subsection as PostgreSQL has it: seats of holding bookings, tombstones of the
+        others that ended."""
+        shape, mine = self.shapes[where], [b for b in self.bookings.values()
+                                           if self.where.get(b.booking_id) == where]
+        holdings = {b.booking_id: tuple(sorted(p.index(shape.cols) for p in b.seat_positions))
+                    for b in mine if b.status in HOLDING}
+        released = tuple(b.booking_id for b in mine if b.status in FINAL - HOLDING)
+        free = shape.rows * shape.cols - sum(len(s) for s in holdings.values())
+        return Snapshot(shape, free, holdings, released, self.gens[where])
+
+    async def subsections(self, event_id: int | None = None) -> list[SubsectionId]:
+        return [i for i in self.shapes if event_id in (None, i.event_id)]
+
+    async def audit(self) -> dict[SubsectionId, MapState]:
+        return {i: MapState(self.gens[i], self.snapshot(i).available) for i in self.shapes}
 
 
 class RecordingPublisher:

@@ -157,6 +157,12 @@ def cursor_key(tag: str) -> str:
     return f"cursor:{{{tag}}}"
 
 
+def gen_key(tag: str) -> str:
+    """Generation of a subsection's seat map (missing = 0): moved by every script that changes
+    the map, compared with `subsection_stats.seat_map_gen` (spec/architecture.md, guarantee 7)."""
+    return f"gen:{{{tag}}}"
+
+
 def booking_status_channel(buyer_id: int, event_id: int) -> str:
     """Pub/sub channel of one buyer's bookings on one event (spec/booking.md, "Live updates")."""
     return f"booking:status:{buyer_id}:{event_id}"

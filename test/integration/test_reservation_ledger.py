@@ -8,6 +8,7 @@ import pytest
 from src.service.lifecycle import BookingStatus
 from src.service.reservation.adapters.postgres import PostgresBookingLedger
 from src.service.reservation.application.ports import SeatConflict, Settlement
+from src.service.reservation.domain.reasons import NOT_PROCESSED, WAS_CANCELLED
 from test.integration.factories import insert_event, insert_user
 from test.reservation_fakes import seat_positions
 
@@ -36,7 +37,7 @@ def held(booking_id, event_id, *positions):
     return Settlement(booking_id, event_id, "A", 1, seat_positions(*positions), total_price=2000)
 
 
-def failed(booking_id, event_id, reason="not enough seats available"):
+def failed(booking_id, event_id, reason="Not enough seats available"):
     return Settlement(booking_id, event_id, "A", 1, (), 0, reason)
 
 
@@ -55,7 +56,7 @@ async def test_a_batch_settles_processing_bookings_only(pg_pool, event):
     assert states[ok].seat_positions == seat_positions("1-1", "1-2")
     assert states[ok].total_price == 2000
     assert (states[lost].status, states[lost].changed) == (FAILED, True)
-    assert states[lost].failure_reason == "not enough seats available"
+    assert states[lost].failure_reason == "Not enough seats available"
     assert (states[gone].status, states[gone].changed) == (BookingStatus.CANCELLED, False)
     assert [(s.available, s.reserved, s.sold) for s in result.subsections] == [(4, 2, 0)]
     async with pg_pool.acquire() as conn:
@@ -105,12 +106,12 @@ async def test_refuse_is_a_compare_and_set(pg_pool, event):
         booking = await insert_booking(conn, buyer, event_id)
     ledger = PostgresBookingLedger(pg_pool)
 
-    first = (await ledger.settle([failed(booking, event_id, "SeatConflict: x")])).bookings
-    second = (await ledger.settle([failed(booking, event_id, "other")])).bookings
+    first = (await ledger.settle([failed(booking, event_id, NOT_PROCESSED)])).bookings
+    second = (await ledger.settle([failed(booking, event_id, WAS_CANCELLED)])).bookings
 
     assert (first[booking].status, first[booking].changed) == (FAILED, True)
-    assert first[booking].failure_reason == "SeatConflict: x"
-    assert (second[booking].changed, second[booking].failure_reason) == (False, "SeatConflict: x")
+    assert first[booking].failure_reason == NOT_PROCESSED
+    assert (second[booking].changed, second[booking].failure_reason) == (False, NOT_PROCESSED)
     assert (await ledger.settle([failed(uuid.uuid4(), event_id, "nobody")])).bookings == {}
 
 

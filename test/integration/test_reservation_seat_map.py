@@ -88,7 +88,7 @@ async def test_a_group_allocates_in_order_and_counts_down(redis):
     assert [(a.status, a.seats) for a in group.allocations] == [
         (ALLOCATED, (0, 1)), (ALLOCATED, (5,)), (REFUSED, ())
     ]
-    assert group.allocations[2].reason == "not enough seats available"
+    assert group.allocations[2].reason == "Not enough seats available"
     assert group.available == 3
     assert int(await redis.get(avail_key(where.tag))) == 3
 
@@ -124,7 +124,7 @@ async def test_a_tombstone_blocks_a_late_allocation(redis):
 
     (allocation,) = (await seat_map.allocate(where, [late])).allocations
 
-    assert (allocation.status, allocation.reason) == (RELEASED, "booking was cancelled")
+    assert (allocation.status, allocation.reason) == (RELEASED, "Booking was cancelled")
     assert await bits(redis, where) == [0, 0, 0, 0]
 
 

@@ -9,6 +9,7 @@ from src.service.contract import encode, subsection_tag
 from src.service.lifecycle import BookingStatus
 from src.service.reservation.application.ports import Unavailable
 from src.service.reservation.bootstrap import build
+from src.service.reservation.domain.reasons import NOT_PROCESSED, SEATS_TAKEN
 from src.service.reservation.entrypoints import failures
 from src.service.reservation.entrypoints.batch import decode
 from src.service.reservation.settings import ConsumerSettings
@@ -37,11 +38,11 @@ class FlakySeatMap(FakeSeatMap):
         super().__init__()
         self.failures = failures
 
-    async def allocate(self, where, requests):
+    async def allocate(self, where, requests, generation=-1):
         if self.failures:
             self.failures -= 1
             raise Unavailable("kvrocks down")
-        return await super().allocate(where, requests)
+        return await super().allocate(where, requests, generation)
 
 
 class FlakyDeadLetters(RecordingDeadLetters):
@@ -61,7 +62,7 @@ class FlakyDeadLetters(RecordingDeadLetters):
 class BrokenRelease(FakeSeatMap):
     """Its release script always fails."""
 
-    async def release(self, tag, booking_ids):
+    async def release(self, tag, booking_ids, generation=-1):
         raise RuntimeError("script error")
 
 
@@ -98,7 +99,7 @@ async def test_poison_goes_to_the_dlq_and_the_rest_is_settled():
 async def test_a_message_failing_alone_is_dead_lettered_and_its_booking_failed():
     good, bad = created(quantity=1), created(quantity=2)
     seat_map, letters = FakeSeatMap(), RecordingDeadLetters()
-    ledger = FakeBookingLedger(conflict_on=[bad.booking_id])
+    ledger = FakeBookingLedger(broken=[bad.booking_id])
     ledger.add(good)
     ledger.add(bad)
     app = build(seat_map, ledger, RecordingPublisher(), letters)
@@ -107,9 +108,26 @@ async def test_a_message_failing_alone_is_dead_lettered_and_its_booking_failed()
 
     assert ledger.bookings[good.booking_id].status == PENDING
     assert ledger.bookings[bad.booking_id].status == FAILED
-    assert ledger.bookings[bad.booking_id].failure_reason.startswith("SeatConflict")
-    assert [letter.source for letter in letters.letters] == ["t:0:1"]
+    assert ledger.bookings[bad.booking_id].failure_reason == NOT_PROCESSED  # not the error
+    assert [(x.source, x.reason) for x in letters.letters] == [("t:0:1", "RuntimeError: a bug")]
     assert seat_map.held(TAG) == [0]  # only the good booking keeps its seat
+
+
+async def test_seats_postgres_refuses_heal_the_seat_map_instead_of_failing_the_booking():
+    squatter, good, bad = created(), created(positions=["1-1"]), created(positions=["1-3"])
+    seat_map, ledger, letters = FakeSeatMap(), FakeBookingLedger(), RecordingDeadLetters()
+    ledger.hold(squatter, "1-3")  # PostgreSQL holds 1-3; the seat map does not know
+    ledger.add(good)
+    ledger.add(bad)
+    app = build(seat_map, ledger, RecordingPublisher(), letters)
+
+    assert await careful(app, [record(encode(good), 0), record(encode(bad), 1)])
+
+    assert ledger.bookings[good.booking_id].status == PENDING
+    state = ledger.bookings[bad.booking_id]
+    assert (state.status, state.failure_reason) == (FAILED, SEATS_TAKEN)  # taken, truly
+    assert letters.letters == []
+    assert seat_map.held(TAG) == [0, 2]  # rebuilt: the squatter's seat is in the map now
 
 
 async def test_a_failing_cancel_is_dead_lettered_without_a_reject():

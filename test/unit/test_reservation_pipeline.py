@@ -42,6 +42,9 @@ class FakeConsumer:
     async def commit(self, offsets):
         self.commits.append(dict(offsets))
 
+    def assignment(self):
+        return {TP}
+
     async def getmany(self, timeout_ms: int, max_records: int):
         if not self.polls:
             self.stop.set()
@@ -59,10 +62,10 @@ class GatedLedger(FakeBookingLedger):
         super().__init__()
         self.gate, self.calls = asyncio.Event(), 0
 
-    async def settle(self, settlements):
+    async def settle(self, settlements, steps=()):
         self.calls += 1
         await self.gate.wait()
-        return await super().settle(settlements)
+        return await super().settle(settlements, steps)
 
 
 class FailingOnceLedger(FakeBookingLedger):
@@ -72,11 +75,11 @@ class FailingOnceLedger(FakeBookingLedger):
         super().__init__()
         self.failed = False
 
-    async def settle(self, settlements):
+    async def settle(self, settlements, steps=()):
         if not self.failed:
             self.failed = True
             raise RuntimeError("bug")
-        return await super().settle(settlements)
+        return await super().settle(settlements, steps)
 
 
 class FlakySeatMap(FakeSeatMap):
@@ -86,11 +89,11 @@ class FlakySeatMap(FakeSeatMap):
         super().__init__()
         self.down = True
 
-    async def allocate(self, where, requests):
+    async def allocate(self, where, requests, generation=-1):
         if self.down:
             self.down = False
             raise Unavailable("kvrocks down")
-        return await super().allocate(where, requests)
+        return await super().allocate(where, requests, generation)
 
 
 def pipeline(seat_map, ledger, consumer, letters=None):

@@ -11,6 +11,7 @@ from src.service.reservation.application.allocate_batch import (
 )
 from src.service.reservation.bootstrap import build
 from src.service.reservation.domain.allocation import AllocationStatus
+from src.service.reservation.domain.reasons import NOT_ENOUGH_SEATS, NOT_PROCESSED
 from test.reservation_fakes import (
     FakeBookingLedger,
     FakeSeatMap,
@@ -161,7 +162,7 @@ async def test_not_enough_seats_fails_the_booking_with_a_reason(app, seat_map, l
 
     assert (report.allocated, report.failed) == (1, 1)
     assert ledger.bookings[late.booking_id].status == FAILED
-    assert publisher.bookings[1].failure_reason == "not enough seats available"
+    assert publisher.bookings[1].failure_reason == NOT_ENOUGH_SEATS
 
 
 async def test_a_failed_booking_redelivered_later_does_not_keep_seats(app, seat_map, ledger):
@@ -191,12 +192,12 @@ async def test_reject_releases_refuses_through_settle_and_tells_the_buyer(
     ledger.add(command)
     await seat_map.allocate(subsection_of(command), [request(command)])
 
-    await app.reject(command, "SeatConflict: boom")
+    await app.reject(command)
 
     assert seat_map.held(TAG) == []
     assert ledger.transactions == 1  # the one settle path, not a separate write
     state = ledger.bookings[command.booking_id]
-    assert (state.status, state.failure_reason) == (FAILED, "SeatConflict: boom")
+    assert (state.status, state.failure_reason) == (FAILED, NOT_PROCESSED)
     assert publisher.statuses() == [(command.booking_id, FAILED)]
 
 
@@ -207,7 +208,7 @@ async def test_reject_is_a_compare_and_set_and_keeps_the_seats_postgres_holds(
     ledger.add(command)
     await settle(app, [command])  # an earlier delivery held the seats
 
-    await app.reject(command, "SeatConflict: late")
+    await app.reject(command)
 
     state = ledger.bookings[command.booking_id]
     assert (state.status, state.failure_reason) == (PENDING, None)
@@ -217,7 +218,7 @@ async def test_reject_is_a_compare_and_set_and_keeps_the_seats_postgres_holds(
 
 
 async def test_reject_of_an_unknown_booking_publishes_nothing(app, publisher):
-    await app.reject(created(), "SeatConflict: nobody")
+    await app.reject(created())
 
     assert publisher.bookings == []
 

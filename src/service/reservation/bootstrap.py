@@ -20,6 +20,9 @@ from src.service.reservation.adapters.kvrocks import RedisSeatMap, RedisStatusPu
 from src.service.reservation.adapters.log import LogDeadLetters
 from src.service.reservation.adapters.postgres import PostgresBookingLedger
 from src.service.reservation.application.allocate_batch import AllocateBatch
+from src.service.reservation.application.audit_seat_maps import AuditSeatMaps
+from src.service.reservation.application.generations import Generations
+from src.service.reservation.application.heal_batch import HealBatch
 from src.service.reservation.application.ports import (
     BookingLedger,
     DeadLetters,
@@ -34,15 +37,19 @@ from src.service.reservation.settings import Settings
 
 @dataclass(frozen=True)
 class Reservation:
-    """The consumer's use cases, wired, plus the dead-letter port it uses.
+    """The consumer's use cases, wired, plus the dead-letter port it uses; they share one
+    `Generations`, the consumer's expectations of the seat maps.
 
-    A batch is settled by `record(await allocate(commands))`; the consumer overlaps the two
-    steps of consecutive batches (spec/architecture.md, guarantee 5).
+    A batch is settled by `record(await heal(commands, await allocate(commands)))`; the
+    consumer overlaps the two steps of consecutive batches (spec/architecture.md, guarantees 5
+    and 7).
     """
 
     allocate: AllocateBatch
+    heal: HealBatch
     record: RecordBatch
     reject: RejectBooking
+    audit: AuditSeatMaps
     dead_letters: DeadLetters
 
 
@@ -50,10 +57,15 @@ def build(
     seat_map: SeatMap, ledger: BookingLedger, publisher: StatusPublisher, dead_letters: DeadLetters
 ) -> Reservation:
     """Wire use cases to the given adapters (real or fake)."""
+    generations = Generations()
+    allocate = AllocateBatch(seat_map, ledger, generations)
+    rebuild = RebuildSeatMaps(seat_map, ledger)
     return Reservation(
-        allocate=AllocateBatch(seat_map),
-        record=RecordBatch(seat_map, ledger, publisher),
+        allocate=allocate,
+        heal=HealBatch(allocate, rebuild, ledger, generations),
+        record=RecordBatch(seat_map, ledger, publisher, generations),
         reject=RejectBooking(seat_map, ledger, publisher),
+        audit=AuditSeatMaps(seat_map, ledger, rebuild, generations),
         dead_letters=dead_letters,
     )
 

@@ -9,7 +9,8 @@ from src.service.contract import COMMANDS_TOPIC, DEAD_LETTER_TOPIC, RESERVATION_
 
 
 class ConsumerSettings(BaseSettings):
-    """The consumer loop: `RESERVATION_BATCH_MAX`, `RESERVATION_POLL_TIMEOUT_MS`, …"""
+    """The consumer loop: `RESERVATION_BATCH_MAX`, `RESERVATION_POLL_TIMEOUT_MS`,
+    `RESERVATION_AUDIT_INTERVAL_S` (seat-map audit; 0 turns it off), …"""
 
     model_config = SettingsConfigDict(env_prefix="RESERVATION_", frozen=True)
 
@@ -21,6 +22,7 @@ class ConsumerSettings(BaseSettings):
     dead_letter_topic: str = DEAD_LETTER_TOPIC
     backoff_min_s: float = 0.2
     backoff_max_s: float = 5.0
+    audit_interval_s: float = 5.0
     log_level: str = "INFO"
 
 

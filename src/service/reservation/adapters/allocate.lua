@@ -1,17 +1,27 @@
 -- Allocate seats for a group of bookings of ONE subsection, atomically (check and set together).
 -- KEYS: seats bitfield, alloc hash (booking -> "i,j,k" | '' once released), avail counter,
---       cursor (lowest row that may have a free seat: every row before it is full).
--- ARGV: rows, cols, then per booking: id, mode, quantity, comma-separated requested indexes.
+--       cursor (lowest row that may have a free seat: every row before it is full), generation.
+-- ARGV: expected generation (-1: not checked), rows, cols, then per booking: id, mode,
+--       quantity, comma-separated requested indexes.
 -- Returns per booking: outcome, indexes-or-reason; then the final avail counter. Outcomes (not
 -- booking statuses): 'allocated' (seats newly held), 'replayed' (seats recorded by an earlier
 -- delivery), 'refused' (nothing held, see the reason), 'released' (tombstone: nothing held).
+-- When the map's generation (missing = 0) is not the expected one, nothing is changed and the
+-- reply is {'stale', generation}; otherwise the generation becomes expected + 1
+-- (spec/architecture.md, guarantee 7). Reasons are the buyer's (domain/reasons.py).
 -- Keys are created lazily: a subsection no command has reached has none, and a missing avail
 -- counter is recounted from the bits (spec/architecture.md, "Ownership").
 -- Selection must stay identical to test/seat_selection_model.py (test/seat_vectors.py drives
 -- both). Seat bits only via BITFIELD u1 (spec/architecture.md, "Kvrocks rules"). Rows are read
 -- lazily from the cursor on, so a call in a busy sale reads a row or two instead of the whole
 -- subsection.
-local rows, cols = tonumber(ARGV[1]), tonumber(ARGV[2])
+local expected = tonumber(ARGV[1])
+if expected >= 0 then
+  local gen = tonumber(redis.call('GET', KEYS[5]) or 0)
+  if gen ~= expected then return {'stale', gen} end
+  redis.call('SET', KEYS[5], expected + 1)
+end
+local rows, cols = tonumber(ARGV[2]), tonumber(ARGV[3])
 local CHUNK = 1000
 local taken, loaded = {}, {}
 
@@ -91,14 +101,14 @@ local function manual(csv, quantity)
   for s in string.gmatch(csv, '[^,]+') do
     local i = tonumber(s)
     if i == nil or i < 0 or i >= rows * cols or seen[i] then
-      return nil, 'invalid seat selection'
+      return nil, 'Invalid seat selection'
     end
     load(math.floor(i / cols), math.floor(i / cols))
-    if taken[i] then return nil, 'requested seats are not available' end
+    if taken[i] then return nil, 'Requested seats are not available' end
     seen[i] = true
     out[#out + 1] = i
   end
-  if #out == 0 or #out ~= quantity then return nil, 'invalid seat selection' end
+  if #out == 0 or #out ~= quantity then return nil, 'Invalid seat selection' end
   table.sort(out)
   return out
 end
@@ -118,11 +128,11 @@ local function hold(id, seats)
 end
 
 local result, held = {}, 0
-for a = 3, #ARGV, 4 do
+for a = 4, #ARGV, 4 do
   local id, mode, quantity, csv = ARGV[a], ARGV[a + 1], tonumber(ARGV[a + 2]), ARGV[a + 3]
   local recorded = redis.call('HGET', KEYS[2], id)
   if recorded == '' then
-    result[#result + 1] = 'released'; result[#result + 1] = 'booking was cancelled'
+    result[#result + 1] = 'released'; result[#result + 1] = 'Booking was cancelled'
   elseif recorded then
     result[#result + 1] = 'replayed'; result[#result + 1] = recorded
   else
@@ -130,7 +140,7 @@ for a = 3, #ARGV, 4 do
     if mode == 'manual' then
       seats, reason = manual(csv, quantity)
     else
-      seats, reason = best_available(quantity), 'not enough seats available'
+      seats, reason = best_available(quantity), 'Not enough seats available'
     end
     if seats then
       held = held + #seats

@@ -24,13 +24,17 @@ from src.service.contract import (
     cursor_key,
     encode,
     event_state_channel,
+    gen_key,
     seats_key,
     status_update_json,
 )
 from src.service.reservation.application.ports import (
+    UNCHECKED,
     BookingState,
     GroupAllocation,
+    MapState,
     Snapshot,
+    Stale,
     Subsection,
     Unavailable,
 )
@@ -57,8 +61,9 @@ def _translated() -> Iterator[None]:
 
 
 def subsection_keys(tag: str) -> list[str]:
-    """KEYS of every seat-map script: seats bitfield, alloc hash, avail counter, row cursor."""
-    return [seats_key(tag), alloc_key(tag), avail_key(tag), cursor_key(tag)]
+    """KEYS of every seat-map script: seats bitfield, alloc hash, avail counter, row cursor,
+    generation."""
+    return [seats_key(tag), alloc_key(tag), avail_key(tag), cursor_key(tag), gen_key(tag)]
 
 
 def _text(value: bytes | str | int) -> str:
@@ -75,15 +80,23 @@ def _indexes(csv: str) -> tuple[int, ...]:
     return tuple(int(i) for i in csv.split(",") if i)
 
 
-def _allocate_args(where: Subsection, requests: Sequence[SeatRequest]) -> list[str | int]:
-    args: list[str | int] = [where.rows, where.cols]
+_STALE = (b"stale", "stale")
+
+
+def _allocate_args(
+    where: Subsection, requests: Sequence[SeatRequest], generation: int
+) -> list[str | int]:
+    args: list[str | int] = [generation, where.rows, where.cols]
     for r in requests:
         args += [str(r.booking_id), r.mode, r.quantity, ",".join(map(str, r.seats))]
     return args
 
 
-def _group(requests: Sequence[SeatRequest], reply: list) -> GroupAllocation:
-    """Decode allocate.lua's reply: (status, detail) per request, then the free-seat count."""
+def _group(requests: Sequence[SeatRequest], reply: list) -> GroupAllocation | Stale:
+    """Decode allocate.lua's reply: (status, detail) per request, then the free-seat count; or
+    ('stale', generation)."""
+    if reply[0] in _STALE:
+        return Stale(int(reply[1]))
     allocations = []
     for r, word, detail in zip(requests, reply[0:-1:2], reply[1:-1:2], strict=True):
         status, text = _OUTCOMES[word], _text(detail)
@@ -103,17 +116,22 @@ class RedisSeatMap:
         self._release = client.register_script(RELEASE_LUA)
         self._restore = client.register_script(RESTORE_LUA)
 
-    async def allocate(self, where: Subsection, requests: Sequence[SeatRequest]) -> GroupAllocation:
+    async def allocate(
+        self, where: Subsection, requests: Sequence[SeatRequest], generation: int = UNCHECKED
+    ) -> GroupAllocation | Stale:
         """Allocate for each request in order, in one atomic script call."""
-        (group,) = await self.allocate_many([(where, requests)])
+        (group,) = await self.allocate_many([(where, requests)], [generation])
         return group
 
     async def allocate_many(
-        self, groups: Sequence[tuple[Subsection, Sequence[SeatRequest]]]
-    ) -> list[GroupAllocation]:
+        self, groups: Sequence[tuple[Subsection, Sequence[SeatRequest]]],
+        generations: Sequence[int] | None = None,
+    ) -> list[GroupAllocation | Stale]:
         """One atomic script call per group (distinct subsections), all in one pipelined round
         trip; calls the server had no script for yet are sent again after `SCRIPT LOAD`."""
-        calls = [(subsection_keys(w.tag), _allocate_args(w, requests)) for w, requests in groups]
+        gens = generations or [UNCHECKED] * len(groups)
+        calls = [(subsection_keys(w.tag), _allocate_args(w, requests, g))
+                 for (w, requests), g in zip(groups, gens, strict=True)]
         replies = await self._evalsha(self._allocate, calls)
         return [_group(r, reply) for (_, r), reply in zip(groups, replies, strict=True)]
 
@@ -138,24 +156,47 @@ class RedisSeatMap:
         with _translated():
             return await pipe.execute(raise_on_error=False)
 
-    async def release(self, tag: str, booking_ids: Sequence[UUID]) -> int:
+    async def release(
+        self, tag: str, booking_ids: Sequence[UUID], generation: int = UNCHECKED
+    ) -> int | Stale:
         """Free the seats each booking holds and leave its tombstone; returns seats freed. A
         missing free-seat counter stays missing (the next allocation recounts it)."""
-        with _translated():
-            reply = await self._release(
-                keys=subsection_keys(tag), args=[str(b) for b in booking_ids]
-            )
-        return int(reply[0])
+        (freed,) = await self.release_many([(tag, booking_ids)], [generation])
+        return freed
 
-    async def restore(self, snapshot: Snapshot) -> None:
-        """Replace one subsection's bits, counter and allocations with `snapshot`."""
-        args: list[str | int] = [snapshot.available]
-        for booking_id, seats in snapshot.holdings.items():
-            args += [str(booking_id), ",".join(map(str, sorted(seats)))]
-        for booking_id in snapshot.released:
-            args += [str(booking_id), ""]
+    async def release_many(
+        self, groups: Sequence[tuple[str, Sequence[UUID]]], generations: Sequence[int]
+    ) -> list[int | Stale]:
+        """One release script call per group (distinct subsections), in one round trip."""
+        calls = [(subsection_keys(tag), [g, *map(str, ids)])
+                 for (tag, ids), g in zip(groups, generations, strict=True)]
+        replies = await self._evalsha(self._release, calls)
+        return [Stale(int(r[1])) if r[0] in _STALE else int(r[0]) for r in replies]
+
+    async def restore(self, snapshots: Sequence[Snapshot]) -> None:
+        """Replace each subsection's bits, counter, allocations and generation with its
+        snapshot, one atomic script call each, all in one round trip."""
+        await self._evalsha(self._restore, [_restore_call(s) for s in snapshots])
+
+    async def states(self, tags: Sequence[str]) -> list[MapState]:
+        """Generation (missing = 0) and counter of each subsection, in one round trip."""
+        pipe = self._client.pipeline(transaction=False)
+        for tag in tags:
+            pipe.get(gen_key(tag))
+            pipe.get(avail_key(tag))
         with _translated():
-            await self._restore(keys=subsection_keys(snapshot.subsection.tag), args=args)
+            replies = await pipe.execute()
+        pairs = zip(replies[0::2], replies[1::2], strict=True)
+        return [MapState(int(g or 0), None if a is None else int(a)) for g, a in pairs]
+
+
+def _restore_call(snapshot: Snapshot) -> tuple[list, list]:
+    args: list[str | int] = [snapshot.generation, snapshot.available]
+    for booking_id, seats in snapshot.holdings.items():
+        args += [str(booking_id), ",".join(map(str, sorted(seats)))]
+    for booking_id in snapshot.released:
+        args += [str(booking_id), ""]
+    return subsection_keys(snapshot.subsection.tag), args
 
 
 class RedisStatusPublisher:

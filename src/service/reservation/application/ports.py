@@ -6,7 +6,7 @@ only inside the adapters (spec/architecture.md, "Kvrocks rules").
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import NamedTuple, Protocol
 from uuid import UUID
 
 from src.service.contract import SubsectionState, subsection_tag
@@ -21,6 +21,38 @@ class Unavailable(Exception):
 
 class SeatConflict(Exception):
     """PostgreSQL disagrees with the seat map: a seat to reserve was not available there."""
+
+
+class StaleSeatMap(Unavailable):
+    """A subsection's seat map is not at the generation expected (spec/architecture.md,
+    guarantee 7): PostgreSQL's compare-and-set on `seat_map_gen` failed, or healing did not
+    settle. Nothing was written; the batch is settled again after the seat map is rebuilt."""
+
+
+# The generation to pass when a call must not be checked (and does not move the generation).
+UNCHECKED = -1
+
+
+class SubsectionId(NamedTuple):
+    """Identity of one subsection, without its shape (a release does not carry one)."""
+
+    event_id: int
+    section: str
+    subsection: int
+
+    @property
+    def tag(self) -> str:
+        """`"{event}:{section}:{subsection}"` (spec/architecture.md, guarantee 4)."""
+        return subsection_tag(self.event_id, self.section, self.subsection)
+
+
+@dataclass(frozen=True)
+class GenerationStep:
+    """Move `subsection_stats.seat_map_gen` of `where` from `base` to `new`, if it is `base`."""
+
+    where: SubsectionId
+    base: int
+    new: int
 
 
 @dataclass(frozen=True)
@@ -38,6 +70,11 @@ class Subsection:
         """`"{event}:{section}:{subsection}"` (spec/architecture.md, guarantee 4)."""
         return subsection_tag(self.event_id, self.section, self.subsection)
 
+    @property
+    def id(self) -> SubsectionId:
+        """The subsection without its shape."""
+        return SubsectionId(self.event_id, self.section, self.subsection)
+
 
 @dataclass(frozen=True)
 class GroupAllocation:
@@ -45,6 +82,14 @@ class GroupAllocation:
 
     allocations: list[Allocation]
     available: int
+
+
+@dataclass(frozen=True)
+class Stale:
+    """The answer of a seat-map call that changed nothing: the subsection's map is at
+    `generation`, not at the one expected (spec/architecture.md, guarantee 7)."""
+
+    generation: int
 
 
 @dataclass(frozen=True)
@@ -95,6 +140,16 @@ class Snapshot:
     available: int
     holdings: dict[UUID, tuple[int, ...]]
     released: tuple[UUID, ...] = ()
+    generation: int = 0
+
+
+@dataclass(frozen=True)
+class MapState:
+    """What the audit compares of one subsection: its generation and free-seat counter (None
+    when there is none)."""
+
+    generation: int
+    available: int | None
 
 
 @dataclass(frozen=True)
@@ -108,40 +163,78 @@ class DeadLetter:
 
 
 class SeatMap(Protocol):
-    """Seat bits, allocations and free-seat counters of every subsection (Kvrocks)."""
+    """Seat bits, allocations, free-seat counters and generations of every subsection (Kvrocks).
 
-    async def allocate(self, where: Subsection, requests: Sequence[SeatRequest]) -> GroupAllocation:
+    Every call that changes a subsection takes the generation it expects the map to be at
+    (`UNCHECKED` for none): at another one it changes nothing and answers stale; otherwise the
+    generation moves on by one (spec/architecture.md, guarantee 7)."""
+
+    async def allocate(
+        self, where: Subsection, requests: Sequence[SeatRequest], generation: int = UNCHECKED
+    ) -> GroupAllocation | Stale:
         """Allocate for each request in order, atomically for the whole group."""
         ...
 
     async def allocate_many(
-        self, groups: Sequence[tuple[Subsection, Sequence[SeatRequest]]]
-    ) -> list[GroupAllocation]:
+        self, groups: Sequence[tuple[Subsection, Sequence[SeatRequest]]],
+        generations: Sequence[int] | None = None,
+    ) -> list[GroupAllocation | Stale]:
         """`allocate` for groups of distinct subsections, in one round trip; each group is
         atomic on its own and answers come in group order."""
         ...
 
-    async def release(self, tag: str, booking_ids: Sequence[UUID]) -> int:
-        """Free the seats each booking holds and block its later allocation; returns seats freed."""
+    async def release(
+        self, tag: str, booking_ids: Sequence[UUID], generation: int = UNCHECKED
+    ) -> int | Stale:
+        """Free the seats each booking holds and block its later allocation; returns seats
+        freed."""
         ...
 
-    async def restore(self, snapshot: Snapshot) -> None:
-        """Replace one subsection's seat state with `snapshot`."""
+    async def release_many(
+        self, groups: Sequence[tuple[str, Sequence[UUID]]], generations: Sequence[int]
+    ) -> list[int | Stale]:
+        """`release` for groups of distinct subsections, in one round trip."""
+        ...
+
+    async def restore(self, snapshots: Sequence[Snapshot]) -> None:
+        """Replace each snapshot's subsection (bits, counter, allocations, generation), each
+        atomically, all in one round trip."""
+        ...
+
+    async def states(self, tags: Sequence[str]) -> list[MapState]:
+        """Generation and counter of each subsection, in one round trip."""
         ...
 
 
 class BookingLedger(Protocol):
     """Bookings, tickets and subsection counts: the system of record (PostgreSQL)."""
 
-    async def settle(self, settlements: Sequence[Settlement]) -> LedgerResult:
+    async def settle(
+        self, settlements: Sequence[Settlement], steps: Sequence[GenerationStep] = ()
+    ) -> LedgerResult:
         """Take each booking its settlement's transition (compare-and-set on its guard), reserve
-        the tickets of those held and count them, in ONE transaction; raises `SeatConflict` (and
-        changes nothing) when a ticket to reserve is not available (spec/architecture.md,
-        guarantees 2 and 5). The result holds every booking found, moved or not."""
+        the tickets of those held, count them and take each generation step, in ONE
+        transaction; raises `SeatConflict` (and changes nothing) when a ticket to reserve is not
+        available, `StaleSeatMap` when a step's subsection is not at its base
+        (spec/architecture.md, guarantees 2, 5 and 7). The result holds every booking found,
+        moved or not."""
         ...
 
-    async def snapshots(self, event_id: int | None = None) -> list[Snapshot]:
-        """Seat state of every subsection (of one event, or of all)."""
+    async def generations(self, ids: Sequence[SubsectionId]) -> dict[SubsectionId, int]:
+        """`seat_map_gen` of each subsection that exists (the others are left out)."""
+        ...
+
+    async def rebuild(self, ids: Sequence[SubsectionId]) -> list[Snapshot]:
+        """Move each subsection's `seat_map_gen` on by one and read its seat state, in one
+        REPEATABLE READ transaction: the snapshots to restore the seat map from."""
+        ...
+
+    async def subsections(self, event_id: int | None = None) -> list[SubsectionId]:
+        """Every subsection (of one event, or of all)."""
+        ...
+
+    async def audit(self) -> dict[SubsectionId, MapState]:
+        """`seat_map_gen` and free seats of every subsection, in one query."""
         ...
 
 

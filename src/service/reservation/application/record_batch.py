@@ -7,6 +7,10 @@ or failed meanwhile, or is unknown) are released at once. Every booking found is
 published with its current status, also when an earlier delivery already settled it, so a
 redelivery after a crash still notifies the buyer. The caller commits Kafka offsets only after
 this returns.
+
+The same transaction brings each subsection's `seat_map_gen` to where the batch's calls left the
+seat map, a compare-and-set on the generation the consumer last recorded (`StaleSeatMap` when
+another writer moved it: guarantee 7).
 """
 
 from src.service.lifecycle import HOLD, HOLDING, REFUSE
@@ -16,6 +20,7 @@ from src.service.reservation.application.batches import (
     release_all,
     settlement,
 )
+from src.service.reservation.application.generations import Generations
 from src.service.reservation.application.ports import (
     BookingLedger,
     BookingState,
@@ -28,14 +33,20 @@ from src.service.reservation.domain.allocation import Allocation, AllocationStat
 class RecordBatch:
     """Record a batch's outcomes in PostgreSQL, release seats it does not back, publish."""
 
-    def __init__(self, seat_map: SeatMap, ledger: BookingLedger, publisher: StatusPublisher):
+    def __init__(
+        self, seat_map: SeatMap, ledger: BookingLedger, publisher: StatusPublisher,
+        generations: Generations,
+    ):
         self._seat_map, self._ledger, self._publisher = seat_map, ledger, publisher
+        self._gens = generations
 
     async def __call__(self, allocated: Allocated) -> BatchReport:
         """Settle every outcome in one transaction, release stray seats, publish every
         booking's status and the new counts of the subsections touched."""
         outcomes = allocated.outcomes
-        result = await self._ledger.settle([settlement(c, a) for c, a in outcomes.values()])
+        steps = self._gens.steps(allocated.reached)
+        result = await self._ledger.settle([settlement(c, a) for c, a in outcomes.values()], steps)
+        self._gens.recorded(steps)
         found = result.bookings
         stray = [c for c, a in outcomes.values() if not backed(a, found.get(c.booking_id))]
         await release_all(self._seat_map, stray)

@@ -24,12 +24,6 @@ HOLDS_SEATS: frozenset[AllocationStatus] = frozenset(
     {AllocationStatus.ALLOCATED, AllocationStatus.REPLAYED}
 )
 
-# Failure reasons, identical in `adapters/allocate.lua` and stored in bookings.failure_reason
-# (spec/booking.md, "Best available").
-NOT_ENOUGH_SEATS = "not enough seats available"
-SEATS_TAKEN = "requested seats are not available"
-WAS_CANCELLED = "booking was cancelled"
-
 
 @dataclass(frozen=True)
 class SeatRequest:

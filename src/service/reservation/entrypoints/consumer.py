@@ -5,7 +5,8 @@
 
 The process: settings, logging, signals, the Kafka clients and the poll loop. Polled batches
 go through `pipeline.py` (two batches in flight, offsets committed only after a batch is
-recorded: guarantee 3); every failure is handled as `failures.py` says.
+recorded: guarantee 3); every failure is handled as `failures.py` says; the seat maps are
+audited as `audit.py` says (guarantee 7).
 """
 
 import asyncio
@@ -20,6 +21,7 @@ from src.platform.logging import configure
 from src.platform.runtime import freeze_startup_heap
 from src.service.reservation.bootstrap import Reservation, open_reservation
 from src.service.reservation.entrypoints import failures
+from src.service.reservation.entrypoints.audit import Auditor
 from src.service.reservation.entrypoints.pipeline import Pipeline
 from src.service.reservation.settings import ConsumerSettings, Settings, load_settings
 
@@ -44,12 +46,14 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
 async def consume(
     consumer: AIOKafkaConsumer, app: Reservation, cfg: ConsumerSettings, stop: asyncio.Event
 ) -> None:
-    """Poll and settle until `stop` is set; a stop never interrupts a settled batch."""
-    pipeline = Pipeline(consumer, app, cfg, stop)
+    """Poll and settle until `stop` is set, auditing the seat maps when due; a stop never
+    interrupts a settled batch."""
+    pipeline, audit = Pipeline(consumer, app, cfg, stop), Auditor(consumer, app, cfg)
     try:
         while not stop.is_set():
             async with failures.polling(stop, cfg):
                 await _poll(consumer, pipeline, cfg)
+                await audit(pipeline)
     finally:
         await pipeline.drain()
 

@@ -3,19 +3,26 @@
 | what fails                                       | what happens                               |
 |--------------------------------------------------|--------------------------------------------|
 | polling Kafka, transiently                       | back off `backoff_min_s`, poll again       |
-| a fast-path step (allocate; record and commit),  | the careful path, for the whole batch      |
-| with any error                                   |                                            |
+| a fast-path step (allocate, heal; record and     | the careful path, for the whole batch      |
+| commit), with any error                          |                                            |
+| the seat map disagrees with PostgreSQL (a stale  | forget the generations, heal (rebuild) and |
+| generation, `SeatConflict`, `StaleSeatMap`)      | settle again; still wrong after a few      |
+|                                                  | tries: transient. Never a failed booking   |
 | the careful path, transiently                    | back off (doubling up to `backoff_max_s`)  |
 |                                                  | and retry the same batch until it settles  |
 |                                                  | or the consumer stops (nothing committed)  |
 | the whole batch at once, with any other error    | one message at a time                      |
-| one message on its own, with any other error     | dead-letter topic, and its booking is      |
-|                                                  | rejected: seats freed, `refuse` with the   |
-|                                                  | error as the reason                        |
+| one message on its own, with any other error     | dead-letter topic (the error as its        |
+|                                                  | `reason` header), and its booking is       |
+|                                                  | rejected: seats freed, `refuse` with       |
+|                                                  | `Booking could not be processed`           |
 | an undecodable message                           | dead-letter topic (the rest of its batch   |
 |                                                  | is then settled on the careful path)       |
 | rejecting a dead-lettered booking, non-transient | logged; the booking stays `processing`     |
 |                                                  | for the outbox relay                       |
+| the careful path, once the batch's partitions    | give up on the batch (commit nothing): the |
+| are all revoked                                  | new owner settles it                       |
+| the seat-map audit, with any error               | logged; the next audit tries again         |
 
 Transient (`TRANSIENT`) means a dependency is unreachable for now: outages delay bookings
 (spec/architecture.md, guarantee 8). Settling is idempotent (guarantee 3), so replaying a batch
@@ -27,7 +34,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import TypeVar
 
 from aiokafka import ConsumerRecord
@@ -35,7 +42,13 @@ from aiokafka.errors import KafkaError
 
 from src.service.contract import BookingCreated
 from src.service.reservation.application.batches import BatchReport, Command
-from src.service.reservation.application.ports import DeadLetter, Unavailable
+from src.service.reservation.application.ports import (
+    DeadLetter,
+    SeatConflict,
+    StaleSeatMap,
+    SubsectionId,
+    Unavailable,
+)
 from src.service.reservation.bootstrap import Reservation
 from src.service.reservation.entrypoints.batch import Batch, log_settled, source
 from src.service.reservation.settings import ConsumerSettings
@@ -43,6 +56,9 @@ from src.service.reservation.settings import ConsumerSettings
 log = logging.getLogger(__name__)
 
 TRANSIENT: tuple[type[Exception], ...] = (Unavailable, OSError, KafkaError)
+# The seat map was wrong (StaleSeatMap is transient too, when it outlasts the tries).
+CACHE_WRONG: tuple[type[Exception], ...] = (SeatConflict, StaleSeatMap)
+CACHE_TRIES = 3
 _REASON_MAX = 500
 T = TypeVar("T")
 
@@ -69,12 +85,14 @@ async def fast(step: Awaitable[T], stage: str, size: int) -> T | None:
 
 
 async def careful(
-    app: Reservation, batch: Batch, cfg: ConsumerSettings, stop: asyncio.Event
+    app: Reservation, batch: Batch, cfg: ConsumerSettings, stop: asyncio.Event,
+    owned: Callable[[], bool] = lambda: True,
 ) -> bool:
     """Settle a batch on the careful path: dead-letter its poison, then the whole batch at once,
     else one message at a time; retry it all with backoff while a dependency is down.
 
-    Returns False when asked to stop before the batch could be settled (commit nothing).
+    Returns False when asked to stop, or when the batch is no longer `owned`, before it could be
+    settled (commit nothing).
     """
     poison, delay = list(batch.poison), cfg.backoff_min_s
     while True:
@@ -87,14 +105,24 @@ async def careful(
             return True
         except TRANSIENT as e:
             log.warning("batch_retry size=%d delay_s=%.1f error=%r", len(batch.records), delay, e)
-        if stop.is_set():
+        if stop.is_set() or not owned():
             return False
         await pause(stop, delay)
         delay = min(delay * 2, cfg.backoff_max_s)
 
 
 async def _settle(app: Reservation, commands: Sequence[Command]) -> BatchReport:
-    return await app.record(await app.allocate(commands))
+    """Allocate, healing, and record, from generations read afresh. PostgreSQL refusing seats
+    the map gave (`SeatConflict`) or a generation moved under the batch (`StaleSeatMap`) means
+    the map was wrong: settle again (the attempt's own calls put the map ahead of PostgreSQL,
+    so the next one rebuilds it). Bookings never fail because of the cache."""
+    for _ in range(CACHE_TRIES):
+        allocated = await app.heal(commands, await app.allocate(commands, refresh=True))
+        try:
+            return await app.record(allocated)
+        except CACHE_WRONG as e:
+            log.warning("seat_map_disagrees size=%d error=%r", len(commands), e)
+    raise StaleSeatMap(f"the seat map disagreed with PostgreSQL {CACHE_TRIES} times")
 
 
 async def _settle_whole(
@@ -136,11 +164,22 @@ async def _dead_letter(
     if not isinstance(command, BookingCreated):
         return
     try:
-        await app.reject(command, reason)
+        await app.reject(command)
     except TRANSIENT:
         raise
     except Exception:  # noqa: BLE001 - already dead-lettered; the relay sees it processing
         log.exception("reject_failed booking=%s", command.booking_id)
+
+
+async def audit(step: Awaitable[list[SubsectionId]]) -> None:
+    """Run one seat-map audit; an error only waits for the next one."""
+    try:
+        rebuilt = await step
+    except Exception as e:  # noqa: BLE001 - the audit is a safety net; the next one retries
+        log.warning("seat_map_audit_failed error=%r", e)
+        return
+    if rebuilt:
+        log.warning("seat_maps_healed by=audit subsections=%d", len(rebuilt))
 
 
 def letter(record: ConsumerRecord, reason: str) -> DeadLetter:

@@ -8,6 +8,11 @@ offsets never pass an unsettled command. Commands of one subsection still reach 
 in order (guarantee 4), and every step is idempotent, so a batch replayed on the careful path
 after its successor was allocated changes nothing it should not. What happens when a step
 fails is decided in `failures.py`.
+
+A batch that found stale seat maps heals them only once the batch before it is recorded, so a
+rebuild never drops seats allocated but not yet recorded (guarantee 7). A batch allocated while
+its predecessor went the careful path (which may rebuild maps under it) is allocated again,
+healing, before it is recorded.
 """
 
 import asyncio
@@ -31,6 +36,10 @@ class Committer(Protocol):
         """Commit the next offset to read of each partition."""
         ...
 
+    def assignment(self) -> set[TopicPartition]:
+        """The partitions this member owns now."""
+        ...
+
 
 class Pipeline:
     """Allocate each polled batch, then record it while the next one is allocated."""
@@ -50,19 +59,25 @@ class Pipeline:
         if not batch.poison:
             step = self._app.allocate(batch.commands)
             allocated = await failures.fast(step, "allocate", len(records))
-        await self.drain()
+        carefully = await self.drain()
+        if allocated is not None and (carefully or allocated.stale):
+            healing = self._app.heal(batch.commands, None if carefully else allocated)
+            allocated = await failures.fast(healing, "heal", len(records))
         if allocated is None:
             await self._careful(batch)
         else:
             self._recording = (asyncio.create_task(self._record(allocated, batch)), batch)
 
-    async def drain(self) -> None:
-        """Wait for the batch being recorded; settle it on the careful path if that failed."""
+    async def drain(self) -> bool:
+        """Wait for the batch being recorded; settle it on the careful path if that failed.
+        True when it went the careful path."""
         if self._recording is None:
-            return
+            return False
         (task, batch), self._recording = self._recording, None
-        if await failures.fast(task, "record", len(batch.records)) is None:
-            await self._careful(batch)
+        if await failures.fast(task, "record", len(batch.records)) is not None:
+            return False
+        await self._careful(batch)
+        return True
 
     async def _record(self, allocated: Allocated, batch: Batch) -> BatchReport:
         started = time.perf_counter()
@@ -72,7 +87,11 @@ class Pipeline:
         return report
 
     async def _careful(self, batch: Batch) -> None:
-        if await failures.careful(self._app, batch, self._cfg, self._stop):
+        def owned() -> bool:  # a batch whose partitions were all revoked is the new owner's
+            assigned = self._consumer.assignment()
+            return any(TopicPartition(r.topic, r.partition) in assigned for r in batch.records)
+
+        if await failures.careful(self._app, batch, self._cfg, self._stop, owned):
             await self._commit(batch.records)
 
     async def _commit(self, records: Sequence[ConsumerRecord]) -> None:

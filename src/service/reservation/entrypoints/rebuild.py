@@ -2,7 +2,9 @@
 
     python -m src.service.reservation.entrypoints.rebuild [--event ID]
 
-Stop the reservation consumers first (see `application/rebuild_seat_maps.py`).
+Safe while the consumers run: a rebuild moves each subsection's generation on, so a consumer
+that finds the map rebuilt under it re-reads and goes on (see
+`application/rebuild_seat_maps.py`).
 """
 
 import argparse
@@ -19,7 +21,7 @@ log = logging.getLogger(__name__)
 async def rebuild(settings: Settings, event_id: int | None) -> int:
     """Rebuild every subsection (of one event, or all); returns how many were rebuilt."""
     async with open_rebuild(settings) as rebuild_seat_maps:
-        return await rebuild_seat_maps(event_id)
+        return len(await rebuild_seat_maps(event_id=event_id))
 
 
 def main(argv: list[str] | None = None) -> None:
