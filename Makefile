@@ -56,5 +56,5 @@ bench: venv
 	bash deploy/local/bench.sh $(BENCH_ARGS)
 
 clean:
-	for p in run test bench; do $(PYTHON) deploy/local/infra.py down --profile $$p; done
+	for p in run test bench chaos; do $(PYTHON) deploy/local/infra.py down --profile $$p; done
 	rm -rf .local

@@ -20,6 +20,7 @@ PROFILES = {  # pg, redis, kafka broker, kafka controller
     "run": (15432, 16379, 19092, 19093),
     "test": (25432, 26379, 29092, 29093),
     "bench": (35432, 36379, 39092, 39093),
+    "chaos": (45432, 45379, 45092, 45093),  # the fault-injection suite (deploy/chaos)
 }
 
 
