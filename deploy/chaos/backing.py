@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import os
 import sys
 import time
 from pathlib import Path
@@ -20,10 +21,21 @@ ROOT = Path(__file__).resolve().parents[2]
 LOCAL = ROOT / "deploy" / "local"
 PROFILE = "chaos"
 INFRA_TIMEOUT_S = 240.0
+PORT_VARIABLES = ("PG_PORT", "REDIS_PORT", "KAFKA_PORT", "KAFKA_CONTROLLER_PORT")
 
 
 class ChaosError(RuntimeError):
     """The suite cannot go on (infrastructure or a service would not come up)."""
+
+
+def own_ports() -> None:
+    """The launcher's port overrides (PG_PORT, …) may be meant for another profile (e.g. set
+    for `make test`): this process and its children use CHAOS_PG_PORT, … instead, or the
+    chaos profile's defaults."""
+    for name in PORT_VARIABLES:
+        os.environ.pop(name, None)
+        if os.environ.get(f"CHAOS_{name}"):
+            os.environ[name] = os.environ[f"CHAOS_{name}"]
 
 
 def _infra_common():
@@ -38,6 +50,7 @@ class Backing:
     output."""
 
     def __init__(self, log: Path):
+        own_ports()
         self.common = _infra_common()
         self.cfg = self.common.Cfg(PROFILE)
         self.log = log

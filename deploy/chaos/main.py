@@ -142,9 +142,10 @@ def main(argv: list[str] | None = None) -> None:
         return
     scenarios = chosen(args.scenario, args.short)
     LOGS.mkdir(parents=True, exist_ok=True)
+    backing = Backing(LOGS / "infra.log")  # first: it settles the port variables
     services = Services(dict(os.environ, PYTHONUNBUFFERED="1"), LOGS, args.api_port,
                         args.workers)
-    cluster = Cluster(Backing(LOGS / "infra.log"), services)
+    cluster = Cluster(backing, services)
     try:
         result = asyncio.run(guarded(args, scenarios, cluster))
     except (ChaosError, ApiError, OSError) as e:
