@@ -56,7 +56,7 @@ BENCH_ARGS ?= sellout
 bench: venv
 	bash deploy/local/bench.sh $(BENCH_ARGS)
 
-# Fault-injection suite on fresh infrastructure of its own (profile `chaos`, API on :48000):
+# Fault-injection suite on fresh infrastructure of its own (profile `chaos`, API on :31800):
 # per scenario a fresh event, bounded load, one fault, settling, the checks; stops what it
 # started. `make chaos` = every scenario → reports/chaos-latest.json and .md; e.g.
 # `make chaos CHAOS_ARGS="--scenario api-kill"`, `CHAOS_ARGS=--short`. See spec/faults.md.

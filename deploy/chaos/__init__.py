@@ -6,8 +6,8 @@
     python -m deploy.chaos --short --sabotage lost  # show that a check fires
     python -m deploy.chaos --list
 
-On fresh infrastructure of its own (profile `chaos`: PostgreSQL 45432, redis-server 45379,
-Kafka 45092/45093, the API on 127.0.0.1:48000) it runs bounded load (the load tool's client,
+On fresh infrastructure of its own (profile `chaos`: PostgreSQL 31432, redis-server 31379,
+Kafka 31092/31093, the API on 127.0.0.1:31800) it runs bounded load (the load tool's client,
 with idempotency keys and retries), injects each scenario's fault at a fixed moment, lifts it,
 waits for settling and checks the outcome; reports/chaos-latest.json and .md.
 """

@@ -72,6 +72,20 @@ class Backing:
         await self._run([*argv, "--fresh"] if fresh else argv, INFRA_TIMEOUT_S)
         return time.monotonic() - started
 
+    async def restart(self, tries: int = 3) -> tuple[float, int]:
+        """`up` for a component a fault stopped, tried again (5 s apart) if it fails to come
+        up; returns (seconds in all, tries it took). Raises the last failure."""
+        started = time.monotonic()
+        for attempt in range(1, tries + 1):
+            try:
+                await self.up()
+                return time.monotonic() - started, attempt
+            except ChaosError:
+                if attempt == tries:
+                    raise
+                await asyncio.sleep(5)
+        raise AssertionError("unreachable")
+
     def down(self) -> None:
         """`infra.py down --profile chaos` (synchronous: it also runs while the suite exits)."""
         self.log.parent.mkdir(parents=True, exist_ok=True)

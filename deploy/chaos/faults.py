@@ -108,8 +108,8 @@ async def kafka_kill(c: Cluster, hold: float, tl: Timeline) -> None:
     tl.inject(f"SIGKILL Kafka pid {c.backing.kill('kafka')}")
     await asyncio.sleep(hold)
     tl.lift("Kafka starting")
-    seconds = await c.backing.up()
-    tl.restore(f"Kafka pid {c.backing.kafka_pid()} ready after {seconds:.1f}s")
+    seconds, tries = await c.backing.restart()
+    tl.restore(f"Kafka pid {c.backing.kafka_pid()} ready after {seconds:.1f}s ({tries} tries)")
 
 
 async def kvrocks_flush(c: Cluster, hold: float, tl: Timeline) -> None:
@@ -128,8 +128,9 @@ async def kvrocks_old_snapshot(c: Cluster, hold: float, tl: Timeline) -> None:
     await asyncio.sleep(hold)
     tl.notes.append(f"SIGKILL redis-server pid {c.backing.kill('redis')}")
     tl.lift("redis-server starting from the snapshot")
-    seconds = await c.backing.up()
-    tl.restore(f"redis-server pid {c.backing.redis_pid()} up after {seconds:.1f}s")
+    seconds, tries = await c.backing.restart()
+    tl.restore(f"redis-server pid {c.backing.redis_pid()} up after {seconds:.1f}s "
+               f"({tries} tries)")
 
 
 async def postgres_restart(c: Cluster, hold: float, tl: Timeline) -> None:

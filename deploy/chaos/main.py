@@ -142,6 +142,8 @@ def main(argv: list[str] | None = None) -> None:
         return
     scenarios = chosen(args.scenario, args.short)
     LOGS.mkdir(parents=True, exist_ok=True)
+    for old in LOGS.glob("*.log"):  # fresh infrastructure, fresh logs
+        old.unlink()
     backing = Backing(LOGS / "infra.log")  # first: it settles the port variables
     services = Services(dict(os.environ, PYTHONUNBUFFERED="1"), LOGS, args.api_port,
                         args.workers)
