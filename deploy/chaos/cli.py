@@ -34,7 +34,7 @@ def parser() -> argparse.ArgumentParser:
                     help=f"bookings per second (default {DEFAULT_RATE:.0f}, --short "
                     f"{SHORT_RATE:.0f}; at most {MAX_RATE:.0f})")
     ap.add_argument("--buyers", type=int, default=40, help="buyer accounts, logged in once")
-    ap.add_argument("--timeout", type=float, default=10.0, help="seconds per booking request")
+    ap.add_argument("--timeout", type=float, default=15.0, help="seconds per booking request")
     ap.add_argument("--api-port", type=int, default=int(env.get("CHAOS_API_PORT", 31800)),
                     help="port of the API the suite starts, on 127.0.0.1 (default %(default)s)")
     ap.add_argument("--workers", type=int, default=2, help="uvicorn workers (default 2)")

@@ -17,6 +17,9 @@ import sys
 import time
 from pathlib import Path
 
+import aiohttp
+import asyncpg
+
 from deploy.chaos import report
 from deploy.chaos.backing import ROOT, Backing, ChaosError
 from deploy.chaos.cli import parse
@@ -28,7 +31,9 @@ from deploy.loadtest import output
 from deploy.loadtest.api import Api, ApiError
 from deploy.loadtest.fixtures import PASSWORD, SETUP_PARALLEL
 from deploy.loadtest.progress import note
+from src.platform.db import asyncpg_dsn
 
+PROCESSING = "SELECT count(*) FROM bookings WHERE status = 'processing'"
 LOGS = ROOT / ".local" / "chaos-logs"  # not under .local/chaos/, which --fresh wipes
 SCENARIO_GRACE_S = 600.0  # beyond its own bounds, before a scenario is aborted
 
@@ -83,7 +88,7 @@ async def one(ctx: Context, sc: Scenario) -> dict:
     bound = sc.load_seconds(ctx.timing) + sc.settle_timeout(ctx.timing) + SCENARIO_GRACE_S
     try:
         figures = await asyncio.wait_for(run_scenario(ctx, sc), bound)
-    except (ChaosError, ApiError, OSError, TimeoutError) as e:
+    except (ChaosError, ApiError, aiohttp.ClientError, OSError, TimeoutError) as e:
         figures = {"name": sc.name, "summary": sc.summary, "passed": False,
                    "aborted": f"{type(e).__name__}: {str(e)[:300]}",
                    "violations": {"aborted": 1}}
@@ -93,19 +98,57 @@ async def one(ctx: Context, sc: Scenario) -> dict:
     return figures
 
 
-async def suite(args, scenarios: list[Scenario], cluster: Cluster) -> dict:
-    """Bring everything up, run the scenarios, return the report."""
-    started, stamp = time.time(), time.strftime("%Y%m%d-%H%M%S")
-    load_at_start = os.getloadavg()
-    env = await bring_up(cluster, args.workers)
-    api = Api(f"http://127.0.0.1:{args.api_port}", 2000, args.timeout)
+async def fresh_start(ctx: Context, args) -> None:
+    """Fresh infrastructure, services and accounts (a new seller and buyers) for `ctx`."""
+    ctx.cluster.services.stop_all()
+    ctx.cluster.services.consumers.clear()
+    ctx.env = await bring_up(ctx.cluster, args.workers)
+    api = ctx.client()
     try:
-        seller, tokens = await accounts(api, stamp, args.buyers)
-        ctx = Context(cluster, api, seller, tokens, env, SHORT if args.short else FULL,
-                      args.rate, args.sabotage, random.Random(args.seed))
-        results = [await one(ctx, sc) for sc in scenarios]
+        ctx.seller, ctx.tokens = await accounts(api, time.strftime("%Y%m%d-%H%M%S"),
+                                                args.buyers)
     finally:
         await api.close()
+
+
+async def leftovers(ctx: Context, previous: dict | None) -> str | None:
+    """Why the next scenario must not share this infrastructure: an earlier one aborted, its
+    fault action failed, or bookings of earlier events are still `processing` (the consumers
+    would be busy with them: a scenario is judged on its own fault only)."""
+    if previous and (previous.get("aborted") or previous.get("fault_action_failed")):
+        return f"{previous['name']} aborted or its fault action failed"
+    try:
+        conn = await asyncpg.connect(asyncpg_dsn(ctx.env["DATABASE_URL"]), timeout=10)
+        try:
+            busy = await conn.fetchval(PROCESSING)
+        finally:
+            await conn.close()
+    except (OSError, asyncpg.PostgresError) as e:
+        return f"PostgreSQL unreachable ({type(e).__name__})"
+    return f"{busy} booking(s) of earlier scenarios still processing" if busy else None
+
+
+async def scenarios_in_turn(ctx: Context, args, scenarios: list[Scenario]) -> list[dict]:
+    """Each scenario on infrastructure free of what the previous ones left behind."""
+    results: list[dict] = []
+    for sc in scenarios:
+        why = await leftovers(ctx, results[-1] if results else None) if results else None
+        if why:
+            note(f"[chaos] fresh infrastructure before {sc.name}: {why}")
+            await fresh_start(ctx, args)
+        results.append(await one(ctx, sc))
+        results[-1]["fresh_infrastructure"] = "first scenario" if len(results) == 1 else why
+    return results
+
+
+async def suite(args, scenarios: list[Scenario], cluster: Cluster) -> dict:
+    """Bring everything up, run the scenarios, return the report."""
+    started, load_at_start = time.time(), os.getloadavg()
+    ctx = Context(cluster, f"http://127.0.0.1:{args.api_port}", args.timeout, "", [], {},
+                  SHORT if args.short else FULL, args.rate, args.sabotage,
+                  random.Random(args.seed))
+    await fresh_start(ctx, args)
+    results = await scenarios_in_turn(ctx, args, scenarios)
     return {
         "started_at": time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(started)),
         "finished_at": time.strftime("%Y-%m-%d %H:%M:%S"),

@@ -10,15 +10,17 @@ from collections import Counter
 from dataclasses import dataclass
 from types import SimpleNamespace
 
+import aiohttp
 import asyncpg
 
 from deploy.chaos import judge
+from deploy.chaos.backing import ChaosError
 from deploy.chaos.faults import Cluster, Timeline, run_fault
 from deploy.chaos.load import CHAOS_RETRY, LoadResult, Shape, drive
 from deploy.chaos.logscan import LogScan
 from deploy.chaos.sabotage import apply as sabotage
 from deploy.chaos.scenarios import Scenario, Timing
-from deploy.loadtest.api import Api
+from deploy.loadtest.api import Api, ApiError
 from deploy.loadtest.progress import note
 from deploy.loadtest.session import stores
 from deploy.loadtest.settle import wait_settled
@@ -41,7 +43,8 @@ class Context:
     """What every scenario of a suite run shares."""
 
     cluster: Cluster
-    api: Api
+    base_url: str
+    timeout: float
     seller: str
     tokens: list[str]
     env: dict[str, str]
@@ -50,31 +53,47 @@ class Context:
     sabotage: str | None
     rng: random.Random
 
+    def client(self) -> Api:
+        """A client of its own for one scenario (no keep-alive connection to an API process
+        an earlier scenario killed)."""
+        return Api(self.base_url, 2000, self.timeout)
 
-async def fresh_event(ctx: Context, sc: Scenario) -> tuple[int, dict]:
+
+async def fresh_event(ctx: Context, api: Api, sc: Scenario) -> tuple[int, dict]:
     """A fresh event sized for the scenario's demand (25 % headroom, 5,000 seats at least)."""
     sections = sections_needed(ctx.rate, sc.load_seconds(ctx.timing))
     config = layout(sections, 10, 25, 20)
     name = f"chaos {sc.name} {time.strftime('%H%M%S')}"
-    event = await ctx.api.create_event(ctx.seller, name, config)
-    return event["id"], config
+    for attempt in range(3):  # the API may have been restarted by the previous scenario
+        try:
+            event = await api.create_event(ctx.seller, name, config)
+            return event["id"], config
+        except (ApiError, aiohttp.ClientError) as e:
+            if attempt == 2:
+                raise ChaosError(f"could not create the event: {e}") from e
+            await asyncio.sleep(2)
+    raise AssertionError("unreachable")
 
 
 async def run_scenario(ctx: Context, sc: Scenario) -> dict:
     """Run one scenario; returns its figures (violations included)."""
     await ctx.cluster.ensure(sc.consumers)
-    event_id, config = await fresh_event(ctx, sc)
-    note(f"[chaos] {sc.name}: event {event_id} of {seats_of(config)} seats, "
-         f"{sc.load_seconds(ctx.timing):.0f}s at {ctx.rate:.0f}/s, fault at "
-         f"{ctx.timing.fault_at:.0f}s: {sc.summary}")
-    scan = LogScan(ctx.cluster.services.logs)
-    tl = Timeline()
-    pool = Pool(targets_of([event_id], config), 1, 4)
-    shape = Shape(ctx.rate, sc.load_seconds(ctx.timing))
-    fault = asyncio.create_task(
-        run_fault(ctx.cluster, sc.fault, ctx.timing.fault_at, sc.hold_s, tl))
-    result = await drive(ctx.api, ctx.tokens, pool, shape, CHAOS_RETRY, ctx.rng)
-    await asyncio.wait_for(fault, FAULT_GRACE_S)
+    api = ctx.client()
+    try:
+        event_id, config = await fresh_event(ctx, api, sc)
+        note(f"[chaos] {sc.name}: event {event_id} of {seats_of(config)} seats, "
+             f"{sc.load_seconds(ctx.timing):.0f}s at {ctx.rate:.0f}/s, fault at "
+             f"{ctx.timing.fault_at:.0f}s: {sc.summary}")
+        scan = LogScan(ctx.cluster.services.logs)
+        tl = Timeline()
+        pool = Pool(targets_of([event_id], config), 1, 4)
+        fault = asyncio.create_task(
+            run_fault(ctx.cluster, sc.fault, ctx.timing.fault_at, sc.hold_s, tl))
+        shape = Shape(ctx.rate, sc.load_seconds(ctx.timing))
+        result = await drive(api, ctx.tokens, pool, shape, CHAOS_RETRY, ctx.rng)
+        await asyncio.wait_for(fault, FAULT_GRACE_S)
+    finally:
+        await api.close()
     figures = await settle_and_check(ctx, sc, event_id, config, result, tl)
     figures["log_errors"] = scan.errors()
     return figures
