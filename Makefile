@@ -5,7 +5,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test venv lint typecheck unit integration e2e migrate infra-up infra-down bench clean
+.PHONY: run test venv lint typecheck unit integration e2e migrate infra-up infra-down bench chaos \
+	clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +56,14 @@ BENCH_ARGS ?= sellout
 bench: venv
 	bash deploy/local/bench.sh $(BENCH_ARGS)
 
+# Fault-injection suite on fresh infrastructure of its own (profile `chaos`, API on :31800):
+# per scenario a fresh event, bounded load, one fault, settling, the checks; stops what it
+# started. `make chaos` = every scenario → reports/chaos-latest.json and .md; e.g.
+# `make chaos CHAOS_ARGS="--scenario api-kill"`, `CHAOS_ARGS=--short`. See spec/faults.md.
+CHAOS_ARGS ?=
+chaos: venv
+	$(BIN)/python -m deploy.chaos $(CHAOS_ARGS)
+
 clean:
-	for p in run test bench; do $(PYTHON) deploy/local/infra.py down --profile $$p; done
+	for p in run test bench chaos; do $(PYTHON) deploy/local/infra.py down --profile $$p; done
 	rm -rf .local

@@ -4,11 +4,22 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
-import json
+import random
+import time
 from urllib.parse import urlsplit
 
 import aiohttp
 
+from deploy.loadtest.retry import (
+    NO_RETRIES,
+    Attempt,
+    RetryPolicy,
+    answer,
+    failed,
+    key_header,
+    new_key,
+    with_retries,
+)
 from deploy.loadtest.wire import JsonPoster
 
 TRANSPORT_ERRORS = (aiohttp.ClientError, asyncio.TimeoutError, OSError, EOFError)
@@ -37,9 +48,15 @@ class ApiError(RuntimeError):
 
 class Api:
     """One pooled session; tokens go in `Authorization: Bearer`, cookies are ignored. Bookings
-    go through the lean `JsonPoster`."""
+    go through the lean `JsonPoster`, each with an `Idempotency-Key` of its own, retried with
+    that key as `retry` allows (`retry.py`); `retried` counts the extra attempts."""
 
-    def __init__(self, base_url: str, connections: int, timeout_s: float):
+    def __init__(
+        self, base_url: str, connections: int, timeout_s: float, retry: RetryPolicy = NO_RETRIES
+    ):
+        self.retry = retry
+        self.retried = 0
+        self._rng = random.Random()
         self._poster = JsonPoster(check_loopback(base_url), timeout_s)
         self._session = aiohttp.ClientSession(
             base_url=check_loopback(base_url).rstrip("/") + "/",
@@ -95,14 +112,32 @@ class Api:
     async def book(
         self, token: str, event_id: int, section: str, subsection: int, quantity: int
     ) -> tuple[int, dict | None]:
-        """POST /api/booking, best available; returns (status, body). Transport errors raise."""
+        """POST /api/booking, best available, with a fresh idempotency key and the retries of
+        `self.retry`; returns (status, body) of the last attempt (status 0: no answer)."""
+        key = new_key()
+
+        def once():
+            return self.book_once(token, event_id, section, subsection, quantity, key)
+
+        attempts = await with_retries(once, self.retry, self._rng)
+        self.retried += len(attempts) - 1
+        last = attempts[-1]
+        return last.status, last.body if isinstance(last.body, dict) else None
+
+    async def book_once(
+        self, token: str, event_id: int, section: str, subsection: int, quantity: int, key: str
+    ) -> Attempt:
+        """One attempt of POST /api/booking carrying `Idempotency-Key: key`; a transport error
+        is returned as an attempt with status 0, never raised."""
         body = (
             b'{"event_id":%d,"section":"%s","subsection":%d,"quantity":%d,'
             b'"seat_selection_mode":"best_available","seat_positions":[]}'
             % (event_id, section.encode(), subsection, quantity)
         )
-        status, payload = await self._poster.post("/api/booking", token, body)
+        sent = time.perf_counter()
         try:
-            return status, json.loads(payload)
-        except ValueError:
-            return status, None
+            status, head, payload = await self._poster.exchange(
+                "/api/booking", token, body, key_header(key))
+        except TRANSPORT_ERRORS as e:
+            return failed(e, sent)
+        return answer(status, head, payload, sent)

@@ -45,6 +45,9 @@ def _load(p: argparse.ArgumentParser, quantity: str, buyers: int) -> None:
     p.add_argument("--rows", type=int, default=25)
     p.add_argument("--cols", type=int, default=20)
     p.add_argument("--timeout", type=float, default=30.0, help="seconds per HTTP request")
+    p.add_argument("--retries", type=int, default=2,
+                   help="retries of a booking with its Idempotency-Key after a connection error, "
+                   "a timeout or a 503 (default %(default)s; 0: none)")
     p.add_argument("--seed", type=int, default=None, help="random seed (quantities, targets)")
     p.add_argument("--reports", default="reports", help="directory of JSON and PNG reports")
 

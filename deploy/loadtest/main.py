@@ -24,6 +24,7 @@ from deploy.loadtest.fixtures import Stage, prepare
 from deploy.loadtest.progress import note
 from deploy.loadtest.recorder import Recorder
 from deploy.loadtest.report import Settled, add_up, build_report, format_table, merge_settled
+from deploy.loadtest.retry import RetryPolicy
 from deploy.loadtest.sabotage import KINDS, sabotage
 from deploy.loadtest.session import SetupError, stores, wait_healthy
 from deploy.loadtest.settle import settled_facts, wait_settled
@@ -67,7 +68,7 @@ async def load(args) -> int:
     stamp = time.strftime("%Y%m%d-%H%M%S")
     config, events = seating(args)
     connections = args.concurrency if args.mode == "sellout" else args.max_inflight
-    api = Api(args.base_url, connections, args.timeout)
+    api = Api(args.base_url, connections, args.timeout, RetryPolicy(attempts=1 + args.retries))
     try:
         await wait_healthy(api)
         note(f"[setup] {events} event(s) of {seats_of(config)} seats, "
@@ -79,7 +80,7 @@ async def load(args) -> int:
     finally:
         await api.close()
     checks, facts, settled = await examine(args, stage, rec)
-    run = run_facts(args, stage, stamp, rec, pool) | facts
+    run = run_facts(args, stage, stamp, rec, pool) | facts | {"bookings_retried": api.retried}
     report = build_report(run, rec.samples, settled, checks, output.machine(load_at_start))
     json_path, png = output.write(report, rec.samples, settled.settle_ms, Path(args.reports), stamp)
     print(format_table(report))

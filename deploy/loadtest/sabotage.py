@@ -3,9 +3,17 @@
 `--sabotage KIND` (or LOADTEST_SABOTAGE=KIND) damages one seat or booking before the checks:
   bit     clears the Kvrocks bit of one held seat
   ticket  turns one reserved ticket back to available in PostgreSQL
-  double  makes one failed booking claim a seat another booking already holds
-  lost    deletes one failed booking row, as if an accepted booking had vanished
-Each must make the run's checks fail (spec/performance.md lists the counts to expect).
+  double  makes one failed booking (or, if none failed, another held one) claim a seat
+          another booking already holds
+  lost    deletes one failed booking row (or, if none failed, a held one), as if an
+          accepted booking had vanished
+and, for the chaos suite's checks (spec/faults.md):
+  exception  marks one held booking failed with an exception text as its reason
+  notenough  marks one held booking failed "not enough seats available" (its subsection has
+             plenty left)
+  stuck      puts one held booking back to processing
+Each must make the run's checks fail (spec/performance.md and spec/faults.md list the counts
+to expect).
 """
 
 from __future__ import annotations
@@ -16,13 +24,16 @@ from redis.asyncio import Redis
 from src.service.contract import seats_key, subsection_tag
 from src.service.seats import SeatPosition
 
-KINDS = ("bit", "ticket", "double", "lost")
+KINDS = ("bit", "ticket", "double", "lost", "exception", "notenough", "stuck")
 
 ONE_HELD = """
 SELECT id, section, subsection, row, seat, booking_id FROM tickets
 WHERE event_id = $1 AND status = 'reserved' ORDER BY id LIMIT 1
 """
 ONE_FAILED = "SELECT id FROM bookings WHERE event_id = $1 AND status = 'failed' LIMIT 1"
+OTHER_HELD = """
+SELECT id FROM bookings WHERE event_id = $1 AND status = 'pending_payment' AND id <> $2 LIMIT 1
+"""
 CLAIM = """
 UPDATE bookings SET status = 'pending_payment', seat_positions = ARRAY[$2::text],
        section = $3, subsection = $4, quantity = 1
@@ -50,22 +61,45 @@ async def _ticket(conn, redis, event_id: int, cols: int, t: asyncpg.Record) -> s
 
 async def _double(conn, redis, event_id: int, cols: int, t: asyncpg.Record) -> str:
     failed = await conn.fetchval(ONE_FAILED, event_id)
+    failed = failed or await conn.fetchval(OTHER_HELD, event_id, t["booking_id"])
     if failed is None:
-        return "skipped: no failed booking to reuse"
+        return "skipped: no other booking to reuse"
     position = f"{t['row']}-{t['seat']}"
     await conn.execute(CLAIM, failed, position, t["section"], t["subsection"])
-    return f"failed booking {failed} now claims held seat {_seat(t)} as pending_payment"
+    return f"booking {failed} now claims held seat {_seat(t)} as pending_payment"
 
 
 async def _lost(conn, redis, event_id: int, cols: int, t: asyncpg.Record) -> str:
     failed = await conn.fetchval(ONE_FAILED, event_id)
     if failed is None:
-        return "skipped: no failed booking to delete"
+        await conn.execute("DELETE FROM bookings WHERE id = $1", t["booking_id"])
+        return f"deleted the row of accepted (held) booking {t['booking_id']}"
     await conn.execute("DELETE FROM bookings WHERE id = $1", failed)
     return f"deleted the row of accepted (failed) booking {failed}"
 
 
-ACTIONS = {"bit": _bit, "ticket": _ticket, "double": _double, "lost": _lost}
+FAIL_HELD = "UPDATE bookings SET status = 'failed', failure_reason = $2 WHERE id = $1"
+EXCEPTION_REASON = "SeatConflict: sabotage: a seat map gone out of step with PostgreSQL"
+NOT_ENOUGH = "not enough seats available"
+
+
+async def _exception(conn, redis, event_id: int, cols: int, t: asyncpg.Record) -> str:
+    await conn.execute(FAIL_HELD, t["booking_id"], EXCEPTION_REASON)
+    return f"held booking {t['booking_id']} marked failed: {EXCEPTION_REASON!r}"
+
+
+async def _notenough(conn, redis, event_id: int, cols: int, t: asyncpg.Record) -> str:
+    await conn.execute(FAIL_HELD, t["booking_id"], NOT_ENOUGH)
+    return f"held booking {t['booking_id']} marked failed: {NOT_ENOUGH!r}"
+
+
+async def _stuck(conn, redis, event_id: int, cols: int, t: asyncpg.Record) -> str:
+    await conn.execute("UPDATE bookings SET status = 'processing' WHERE id = $1", t["booking_id"])
+    return f"held booking {t['booking_id']} put back to processing"
+
+
+ACTIONS = {"bit": _bit, "ticket": _ticket, "double": _double, "lost": _lost,
+           "exception": _exception, "notenough": _notenough, "stuck": _stuck}
 
 
 async def sabotage(

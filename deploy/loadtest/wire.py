@@ -32,15 +32,24 @@ class JsonPoster:
     async def post(self, path: str, token: str, body: bytes) -> tuple[int, bytes]:
         """(status, response body); raises `OSError`/`TimeoutError`/`EOFError` on transport
         trouble (the connection is then dropped)."""
+        status, _, payload = await self.exchange(path, token, body)
+        return status, payload
+
+    async def exchange(
+        self, path: str, token: str, body: bytes, headers: bytes = b""
+    ) -> tuple[int, bytes, bytes]:
+        """(status, response head, response body) of one POST; `headers` are extra request
+        header lines, each ending in CRLF. Transport trouble raises as in `post`."""
         reader, writer = await self._connection()
         try:
             writer.write(
-                b"POST %s HTTP/1.1\r\nHost: %s\r\nAuthorization: Bearer %s\r\n"
+                b"POST %s HTTP/1.1\r\nHost: %s\r\nAuthorization: Bearer %s\r\n%s"
                 b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n%s"
-                % (path.encode(), self._host.encode(), token.encode(), len(body), body)
+                % (path.encode(), self._host.encode(), token.encode(), headers, len(body), body)
             )
             async with asyncio.timeout(self._timeout_s):
-                status, length, keep = _head(await reader.readuntil(b"\r\n\r\n"))
+                head = await reader.readuntil(b"\r\n\r\n")
+                status, length, keep = _head(head)
                 payload = await reader.readexactly(length)
         except BaseException:
             writer.close()
@@ -49,7 +58,7 @@ class JsonPoster:
             self._idle.append((reader, writer, time.monotonic()))
         else:
             writer.close()
-        return status, payload
+        return status, head, payload
 
     async def _connection(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
         while self._idle:
@@ -76,3 +85,12 @@ def _head(head: bytes) -> tuple[int, int, bool]:
         raise WireError("response without content-length")
     end = lower.index(b"\r\n", at + 2)
     return int(head[9:12]), int(lower[at + 17:end]), b"\r\nconnection: close" not in lower
+
+
+def header(head: bytes, name: bytes) -> str | None:
+    """The value of response header `name` (lower case) in a response head, or None."""
+    at = head.lower().find(b"\r\n" + name + b":")
+    if at < 0:
+        return None
+    start = at + len(name) + 3
+    return head[start:head.index(b"\r\n", start)].strip().decode("latin-1")

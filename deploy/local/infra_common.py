@@ -20,6 +20,10 @@ PROFILES = {  # pg, redis, kafka broker, kafka controller
     "run": (15432, 16379, 19092, 19093),
     "test": (25432, 26379, 29092, 29093),
     "bench": (35432, 36379, 39092, 39093),
+    # The fault-injection suite (deploy/chaos) restarts these listeners while clients reconnect
+    # by the thousand: its ports stay below Linux's ephemeral range (32768-60999), where any
+    # outgoing socket may hold the port meanwhile ("Address already in use" on restart).
+    "chaos": (31432, 31379, 31092, 31093),
 }
 
 

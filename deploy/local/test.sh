@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make test`: fresh infrastructure on the test profile's own ports and data directory, lint,
-# the type checker, migrations, then the unit, integration and end-to-end tiers; stops what it
+# the type checker, migrations, then the unit, integration and end-to-end tiers, and last the
+# short fault-injection scenarios on the chaos profile's own infrastructure; stops what it
 # started.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -13,3 +14,6 @@ set -a; . .local/test/env; set +a
 .venv/bin/mypy
 .venv/bin/alembic upgrade head
 .venv/bin/pytest test/unit test/integration test/e2e -q -p no:cacheprovider
+
+# Fault injection, short form: kvrocks-flush and consumer-kill-5s (spec/faults.md).
+.venv/bin/python -m deploy.chaos --short

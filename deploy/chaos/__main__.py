@@ -1,0 +1,5 @@
+"""`python -m deploy.chaos …`"""
+
+from deploy.chaos.main import main
+
+main()
