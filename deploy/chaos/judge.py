@@ -25,10 +25,11 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
-from src.service.reservation.domain.allocation import NOT_ENOUGH_SEATS, SEATS_TAKEN
+from src.service.reservation.domain.reasons import NOT_ENOUGH_SEATS, SEATS_TAKEN
+from src.service.ticketing.domain.booking import FailureReason
 
 SEAT_REASONS = (NOT_ENOUGH_SEATS, SEATS_TAKEN)
-DEADLINE_WORD = "deadline"
+DEADLINE_REASON = str(FailureReason.NOT_CONFIRMED_IN_TIME)
 DEFAULT_DEADLINE_S = 600.0
 HELD = ("pending_payment", "completed")
 EXCEPTION_TEXT = re.compile(r"^([A-Za-z_][\w.]*(Error|Exception|Conflict)): ")
@@ -114,7 +115,7 @@ def _unjustified(r: Row, free: FreeSeats, deadline_s: float) -> str | None:
     if r.reason in SEAT_REASONS:
         enough = free.at(r.section, r.subsection, r.updated) >= r.quantity
         return "failed_with_free_seats" if enough else None
-    if r.reason and DEADLINE_WORD in r.reason.lower() and r.updated - r.created >= deadline_s:
+    if r.reason == DEADLINE_REASON and r.updated - r.created >= deadline_s:
         return None
     return "failed_other_reason"
 

@@ -6,8 +6,9 @@ from deploy.chaos.load import Booking
 from deploy.chaos.scenarios import SHORT, chosen
 from deploy.loadtest.retry import Attempt
 from deploy.loadtest.targets import Target
+from src.service.reservation.domain.reasons import NOT_ENOUGH_SEATS
 
-NOT_ENOUGH = "not enough seats available"
+NOT_ENOUGH = NOT_ENOUGH_SEATS
 
 
 def row(i, status, q=1, seats=None, reason=None, created=0.0, updated=1.0, sub=1):
@@ -37,8 +38,8 @@ def test_not_enough_seats_is_justified_only_when_the_subsection_was_short():
 def test_exception_texts_fail_and_the_deadline_only_after_the_deadline():
     rows = [row(1, "failed", reason="SeatConflict: seat 1-1 held"),
             row(2, "failed", reason="Booking could not be processed"),
-            row(3, "failed", reason="settle deadline passed", created=0, updated=700),
-            row(4, "failed", reason="settle deadline passed", created=0, updated=100)]
+            row(3, "failed", reason=judge.DEADLINE_REASON, created=0, updated=700),
+            row(4, "failed", reason=judge.DEADLINE_REASON, created=0, updated=100)]
     got = judge.failure_verdicts(rows, 10, deadline_s=600)
     assert got["failed_other_reason"] == 3  # 1, 2 and the premature deadline 4
     assert got["failed_by_reason"]["SeatConflict: …"] == 1
