@@ -11,7 +11,8 @@ The booking row is the outbox entry (spec/architecture.md, guarantees 1 and 8). 
    2^(N-1), at most `backoff_cap_s`; right after the broker came back, no backoff until the
    backlog is sent). An acknowledged command is never sent again, so a consumer outage costs
    no extra messages;
-3. deletes idempotency keys older than `key_ttl_s`.
+3. deletes idempotency keys older than `key_ttl_s`, up to `purge_batch` a sweep (more than
+   the API can create in a second).
 """
 
 import logging
@@ -45,6 +46,7 @@ class RelayOutbox:
     settle_deadline_s: float = 600.0
     key_ttl_s: float = 86400.0
     batch: int = 500
+    purge_batch: int = 20_000
 
     async def __call__(self) -> int:
         """How many commands were sent (acknowledged or not). Raises `Unavailable` when
@@ -52,7 +54,7 @@ class RelayOutbox:
         await self.give_up_overdue()
         sent = await self.resend_stale()
         async with self.uow() as uow:
-            await uow.keys.purge(self.key_ttl_s, self.batch)
+            await uow.keys.purge(self.key_ttl_s, self.purge_batch)
         return sent
 
     async def give_up_overdue(self) -> int:
