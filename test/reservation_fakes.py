@@ -19,7 +19,6 @@ from src.service.reservation.application.batches import BatchReport, Command
 from src.service.reservation.application.ports import (
     UNCHECKED,
     BookingState,
-    DeadLetter,
     GenerationStep,
     GroupAllocation,
     LedgerResult,
@@ -292,31 +291,3 @@ class FakeBookingLedger:
 
     async def audit(self) -> dict[SubsectionId, MapState]:
         return {i: MapState(self.gens[i], self.snapshot(i).available) for i in self.shapes}
-
-
-class RecordingPublisher:
-    """Keeps everything it was asked to publish."""
-
-    def __init__(self) -> None:
-        self.bookings: list[BookingState] = []
-        self.subsections: list[SubsectionState] = []
-
-    async def publish(
-        self, bookings: Sequence[BookingState], subsections: Sequence[SubsectionState]
-    ) -> None:
-        self.bookings.extend(bookings)
-        self.subsections.extend(subsections)
-
-    def statuses(self) -> list[tuple[UUID, BookingStatus]]:
-        """(booking, status) of every booking update, in order."""
-        return [(u.booking_id, u.status) for u in self.bookings]
-
-
-class RecordingDeadLetters:
-    """Keeps every dead letter."""
-
-    def __init__(self) -> None:
-        self.letters: list[DeadLetter] = []
-
-    async def send(self, letter: DeadLetter) -> None:
-        self.letters.append(letter)

@@ -150,9 +150,9 @@ async def committed(settings: Settings) -> int:
                if tp.topic == settings.consumer.commands_topic)
 
 
-async def test_seats_postgres_refuses_heal_the_seat_map_and_fail_no_booking_wrongly(
-    settings, pg_pool, redis
-):
+async def drifted(pg_pool):
+    """A 1×4 event where PostgreSQL holds seat 1-4 for a booking the seat map does not know,
+    and three bookings to settle: 1-1, 1-4 (manual) and one best available."""
     async with pg_pool.acquire() as conn:
         seller, buyer = await insert_user(conn, "seller"), await insert_user(conn)
         event_id = await insert_event(conn, seller, rows=1, cols=4)
@@ -161,13 +161,19 @@ async def test_seats_postgres_refuses_heal_the_seat_map_and_fail_no_booking_wron
                      created(event_id, positions=["1-4"], rows=1, cols=4, buyer_id=buyer))
         best = created(event_id, quantity=1, rows=1, cols=4, buyer_id=buyer)
         await insert_bookings(conn, squatter, good, bad, best)
-        # Drift: PostgreSQL holds seat 1-4 for a booking the seat map does not know.
         await conn.execute(
             "UPDATE tickets SET status = 'reserved', booking_id = $1 "
             "WHERE event_id = $2 AND row = 1 AND seat = 4", squatter.booking_id, event_id,
         )
         await conn.execute("UPDATE bookings SET status = 'pending_payment' WHERE id = $1",
                            squatter.booking_id)
+    return event_id, squatter, good, bad, best
+
+
+async def test_seats_postgres_refuses_heal_the_seat_map_and_fail_no_booking_wrongly(
+    settings, pg_pool, redis
+):
+    event_id, squatter, good, bad, best = await drifted(pg_pool)
     tag = subsection_tag(event_id, "A", 1)
     await clear(redis, tag)
     cfg = settings.consumer

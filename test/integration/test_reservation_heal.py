@@ -20,8 +20,8 @@ from src.service.ticketing.adapters.kvrocks import RedisSeatInventory
 from test.integration.factories import insert_event, insert_user
 from test.integration.test_reservation_rebuild import cancel_in_postgres, insert_bookings
 from test.integration.test_reservation_seat_map import bits
-from test.reservation_fakes import RecordingDeadLetters, cancelled, created, settle
-from test.reservation_flow import Feed, pipeline
+from test.reservation_fakes import cancelled, created, settle
+from test.reservation_flow import Feed, RecordingDeadLetters, pipeline
 
 ROWS, COLS = 4, 5
 

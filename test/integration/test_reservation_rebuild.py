@@ -10,7 +10,8 @@ from src.service.reservation.entrypoints.rebuild import rebuild
 from src.service.reservation.settings import load_settings
 from test.integration.factories import insert_event, insert_user
 from test.integration.test_reservation_seat_map import bits, clear
-from test.reservation_fakes import RecordingDeadLetters, cancelled, created, settle
+from test.reservation_fakes import cancelled, created, settle
+from test.reservation_flow import RecordingDeadLetters
 
 
 async def insert_bookings(conn, *commands) -> None:

@@ -16,11 +16,10 @@ from src.service.reservation.settings import ConsumerSettings
 from test.reservation_fakes import (
     FakeBookingLedger,
     FakeSeatMap,
-    RecordingDeadLetters,
-    RecordingPublisher,
     cancelled,
     created,
 )
+from test.reservation_flow import RecordingDeadLetters, RecordingPublisher
 
 TAG = subsection_tag(1, "A", 1)
 NO_BACKOFF = ConsumerSettings(backoff_min_s=0, backoff_max_s=0)

@@ -14,13 +14,11 @@ from src.service.reservation.domain.reasons import FAILURE_REASONS, SEAT_MAP_REA
 from test.reservation_fakes import (
     FakeBookingLedger,
     FakeSeatMap,
-    RecordingDeadLetters,
-    RecordingPublisher,
     cancelled,
     created,
     settle,
 )
-from test.reservation_flow import Feed, pipeline
+from test.reservation_flow import Feed, RecordingDeadLetters, RecordingPublisher, pipeline
 
 TAG, WHERE = subsection_tag(1, "A", 1), SubsectionId(1, "A", 1)
 PENDING, FAILED = BookingStatus.PENDING_PAYMENT, BookingStatus.FAILED

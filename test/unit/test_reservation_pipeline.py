@@ -16,10 +16,9 @@ from src.service.reservation.settings import ConsumerSettings
 from test.reservation_fakes import (
     FakeBookingLedger,
     FakeSeatMap,
-    RecordingDeadLetters,
-    RecordingPublisher,
     created,
 )
+from test.reservation_flow import RecordingDeadLetters, RecordingPublisher
 
 TAG = subsection_tag(1, "A", 1)
 TP = TopicPartition("t", 0)

@@ -15,13 +15,12 @@ from src.service.reservation.domain.reasons import NOT_ENOUGH_SEATS, NOT_PROCESS
 from test.reservation_fakes import (
     FakeBookingLedger,
     FakeSeatMap,
-    RecordingDeadLetters,
-    RecordingPublisher,
     cancelled,
     created,
     seat_positions,
     settle,
 )
+from test.reservation_flow import RecordingDeadLetters, RecordingPublisher
 
 TAG = subsection_tag(1, "A", 1)
 PENDING, FAILED = BookingStatus.PENDING_PAYMENT, BookingStatus.FAILED

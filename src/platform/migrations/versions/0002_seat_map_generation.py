@@ -1,9 +1,9 @@
 """Seat-map generation per subsection, for the self-healing seat map.
 
 The reservation service advances `subsection_stats.seat_map_gen` in the same transaction as
-each batch it records for the subsection, and the seat map in Kvrocks keeps the same number;
-a seat map whose generation disagrees is rebuilt from the tickets table
-(spec/architecture.md, guarantee 7).
+each batch it records for the subsection (a compare-and-set), and by one with every rebuild;
+the seat map in Kvrocks keeps its own number (`gen:{tag}`), and a seat map whose generation
+disagrees is rebuilt from the tickets table (spec/architecture.md, guarantee 7).
 
 Revision ID: 0002
 Revises: 0001
