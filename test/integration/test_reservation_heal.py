@@ -90,6 +90,8 @@ async def test_a_flushall_between_batches_heals_and_no_booking_fails(pg_pool, re
     first = await book(4, quantity=2)
     await settle(app, first)
     await redis.flushall()  # every key of every subsection gone (the scripts stay loaded)
+    # The fail-fast check refuses nothing PostgreSQL has free: no counter, no taken bits.
+    assert await RedisSeatInventory(redis).check(where.tag, [0]) == (None, [False])
 
     second, third = await book(3, quantity=2), await book(3)
     report = await settle(app, second)
