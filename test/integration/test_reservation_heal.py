@@ -2,6 +2,8 @@
 from a flush, an old snapshot, a rebuild under load, a crash between script and commit and a
 second consumer, and no booking fails because of it."""
 
+import asyncio
+
 import pytest
 
 from src.service.contract import alloc_key, avail_key, gen_key
@@ -90,6 +92,8 @@ async def test_a_flushall_between_batches_heals_and_no_booking_fails(pg_pool, re
     first = await book(4, quantity=2)
     await settle(app, first)
     await redis.flushall()  # every key of every subsection gone (the scripts stay loaded)
+    # The fail-fast check refuses nothing PostgreSQL has free: no counter, no taken bits.
+    assert await RedisSeatInventory(redis).check(where.tag, [0]) == (None, [False])
 
     second, third = await book(3, quantity=2), await book(3)
     report = await settle(app, second)
@@ -222,3 +226,23 @@ async def test_a_release_only_batch_moves_the_generation_too(pg_pool, redis, sal
 
     await assert_agrees(pg_pool, redis, where)
     assert int(await redis.get(gen_key(where.tag))) == before + 1
+
+
+async def test_a_rebuild_that_loses_to_a_concurrent_batch_reads_again(pg_pool, redis, sale):
+    where, book = sale
+    await settle(consumer(pg_pool, redis), await book(1))
+    ledger, ids = PostgresBookingLedger(pg_pool), [SubsectionId(*where.id)]
+    before = (await ledger.generations(ids))[ids[0]]
+    async with pg_pool.acquire() as conn:
+        batch = conn.transaction()
+        await batch.start()  # a batch's transaction holds the row when the rebuild starts
+        await conn.execute("UPDATE subsection_stats SET seat_map_gen = seat_map_gen + 10 "
+                           "WHERE event_id = $1", where.event_id)
+        rebuilding = asyncio.create_task(ledger.rebuild(ids))
+        await asyncio.sleep(0.3)
+        assert not rebuilding.done()  # waiting for the row
+        await batch.commit()  # the row changed after the rebuild's snapshot began
+
+    (snapshot,) = await asyncio.wait_for(rebuilding, 10)
+
+    assert snapshot.generation == before + 11  # read again, after the batch

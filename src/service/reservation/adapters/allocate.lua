@@ -6,21 +6,15 @@
 -- Returns per booking: outcome, indexes-or-reason; then the final avail counter. Outcomes (not
 -- booking statuses): 'allocated' (seats newly held), 'replayed' (seats recorded by an earlier
 -- delivery), 'refused' (nothing held, see the reason), 'released' (tombstone: nothing held).
--- When the map's generation (missing = 0) is not the expected one, nothing is changed and the
--- reply is {'stale', generation}; otherwise the generation becomes expected + 1
--- (spec/architecture.md, guarantee 7). Reasons are the buyer's (domain/reasons.py).
+-- Runs after generation.lua's check (the adapter prepends it): a map at another generation
+-- than expected is left alone and the reply is {'stale', generation}. Reasons are the buyer's
+-- (domain/reasons.py).
 -- Keys are created lazily: a subsection no command has reached has none, and a missing avail
 -- counter is recounted from the bits (spec/architecture.md, "Ownership").
 -- Selection must stay identical to test/seat_selection_model.py (test/seat_vectors.py drives
 -- both). Seat bits only via BITFIELD u1 (spec/architecture.md, "Kvrocks rules"). Rows are read
 -- lazily from the cursor on, so a call in a busy sale reads a row or two instead of the whole
 -- subsection.
-local expected = tonumber(ARGV[1])
-if expected >= 0 then
-  local gen = tonumber(redis.call('GET', KEYS[5]) or 0)
-  if gen ~= expected then return {'stale', gen} end
-  redis.call('SET', KEYS[5], expected + 1)
-end
 local rows, cols = tonumber(ARGV[2]), tonumber(ARGV[3])
 local CHUNK = 1000
 local taken, loaded = {}, {}

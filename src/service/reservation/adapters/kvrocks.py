@@ -47,8 +47,11 @@ from src.service.reservation.domain.allocation import (
 from src.service.seats import format_all
 
 _HERE = Path(__file__).parent
-ALLOCATE_LUA = (_HERE / "allocate.lua").read_text()
-RELEASE_LUA = (_HERE / "release.lua").read_text()
+# Scripts that change a subsection begin with the one generation check (spec/architecture.md,
+# guarantee 7).
+_CHECKED = (_HERE / "generation.lua").read_text()
+ALLOCATE_LUA = _CHECKED + (_HERE / "allocate.lua").read_text()
+RELEASE_LUA = _CHECKED + (_HERE / "release.lua").read_text()
 RESTORE_LUA = (_HERE / "restore.lua").read_text()
 
 

@@ -1,20 +1,13 @@
 -- Release the seats of bookings of ONE subsection; idempotent.
 -- KEYS: seats bitfield, alloc hash, avail counter, row cursor, generation.
 -- ARGV: expected generation (-1: not checked), then booking ids.
--- When the map's generation (missing = 0) is not the expected one, nothing is changed and the
--- reply is {'stale', generation}; otherwise the generation becomes expected + 1
--- (spec/architecture.md, guarantee 7).
+-- Runs after generation.lua's check (the adapter prepends it): a map at another generation
+-- than expected is left alone and the reply is {'stale', generation}.
 -- Clears only the bits recorded for each booking, then leaves the tombstone '' so that a late
 -- or redelivered BookingCreated allocates nothing (spec/architecture.md, guarantee 3).
 -- A missing avail counter stays missing (keys are created lazily): counting up from nothing
 -- would store a wrong count, and the next allocate recounts it from the bits.
 -- Returns seats freed, then the avail counter (-1 when there is none).
-local expected = tonumber(ARGV[1])
-if expected >= 0 then
-  local gen = tonumber(redis.call('GET', KEYS[5]) or 0)
-  if gen ~= expected then return {'stale', gen} end
-  redis.call('SET', KEYS[5], expected + 1)
-end
 local freed = 0
 for a = 2, #ARGV do
   local id = ARGV[a]

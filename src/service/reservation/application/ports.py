@@ -68,7 +68,7 @@ class Subsection:
     @property
     def tag(self) -> str:
         """`"{event}:{section}:{subsection}"` (spec/architecture.md, guarantee 4)."""
-        return subsection_tag(self.event_id, self.section, self.subsection)
+        return self.id.tag
 
     @property
     def id(self) -> SubsectionId:
