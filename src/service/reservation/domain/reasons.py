@@ -11,8 +11,8 @@ INVALID_SELECTION = "Invalid seat selection"
 WAS_CANCELLED = "Booking was cancelled"
 NOT_PROCESSED = "Booking could not be processed"
 
-# Every reason a booking can fail with, whoever fails it (the ticketing service's outbox relay
-# gives up with `NOT_PROCESSED` too).
+# Every reason the reservation service fails a booking with (the ticketing service's settle
+# deadline has its own, `FailureReason` in its domain).
 FAILURE_REASONS: frozenset[str] = frozenset(
     {NOT_ENOUGH_SEATS, SEATS_TAKEN, INVALID_SELECTION, WAS_CANCELLED, NOT_PROCESSED}
 )
