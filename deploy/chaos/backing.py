@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 import os
+import socket
 import sys
 import time
 from pathlib import Path
@@ -63,6 +64,19 @@ class Backing:
             if value:
                 out[name.strip()] = value.strip()
         return out
+
+    def busy_ports(self, extra: tuple[int, ...] = ()) -> list[int]:
+        """The profile's ports (and `extra`) something already listens on: another checkout's
+        chaos run, say. The suite refuses to start then, rather than talk to someone else's
+        server (a FLUSHALL must only ever reach its own redis-server)."""
+        c = self.cfg
+        busy = []
+        for port in (c.pg_port, c.redis_port, c.kafka_port, c.kafka_cport, *extra):
+            with socket.socket() as s:
+                s.settimeout(1)
+                if s.connect_ex((c.host, port)) == 0:
+                    busy.append(port)
+        return busy
 
     async def up(self, fresh: bool = False) -> float:
         """`infra.py up --profile chaos` (live components are reused, dead ones started and

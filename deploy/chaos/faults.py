@@ -114,6 +114,8 @@ async def kafka_kill(c: Cluster, hold: float, tl: Timeline) -> None:
 
 async def kvrocks_flush(c: Cluster, hold: float, tl: Timeline) -> None:
     """FLUSHALL: every seat map, counter, allocation and tombstone is gone at once."""
+    if not c.backing.redis_pid():
+        raise ChaosError("the profile's own redis-server is not running: no FLUSHALL")
     await c.backing.redis("FLUSHALL")
     tl.inject("FLUSHALL")
     tl.lift()
@@ -123,6 +125,8 @@ async def kvrocks_flush(c: Cluster, hold: float, tl: Timeline) -> None:
 async def kvrocks_old_snapshot(c: Cluster, hold: float, tl: Timeline) -> None:
     """SAVE a dump, go on for `hold` seconds, SIGKILL redis-server and start it again: it loads
     the older dump, so every change since the SAVE is lost."""
+    if not c.backing.redis_pid():
+        raise ChaosError("the profile's own redis-server is not running: no SAVE")
     await c.backing.redis("SAVE")
     tl.inject("SAVE: snapshot taken; changes from now on will be lost")
     await asyncio.sleep(hold)

@@ -71,6 +71,12 @@ async def accounts(api: Api, stamp: str, buyers: int) -> tuple[str, list[str]]:
 async def bring_up(cluster: Cluster, workers: int) -> dict[str, str]:
     """Fresh infrastructure, migrations, the API and one consumer; returns the env."""
     note("[chaos] fresh infrastructure (profile chaos)…")
+    cluster.backing.down()
+    busy = cluster.backing.busy_ports((cluster.services.port,))
+    if busy:
+        raise ChaosError(f"ports {busy} are in use (another chaos run?): set CHAOS_PG_PORT, "
+                         "CHAOS_REDIS_PORT, CHAOS_KAFKA_PORT, CHAOS_KAFKA_CONTROLLER_PORT, "
+                         "CHAOS_API_PORT to free ones")
     seconds = await cluster.backing.up(fresh=True)
     env = cluster.services.env
     env.update(cluster.backing.env())

@@ -106,3 +106,19 @@ def test_the_markdown_row_names_the_violations():
     assert "| 10 | 9 | 2: SeatConflict: … 2 |" in line
     assert "500 1 (ConnectionRefusedError 3)" in line and "4.2 / never (60 / 60)" in line
     assert line.endswith("FAIL: bad_5xx 1, recovery_all_over_bound 1 |")
+
+
+def test_the_client_side_sabotage_makes_its_check_fire():
+    from deploy.chaos.load import LoadResult
+    from deploy.chaos.sabotage import observations
+
+    def result() -> LoadResult:
+        return LoadResult([booking(ok("b1"))], 0, 0.0, 0.0)
+
+    broken = result()
+    assert "plain-text 500" in observations("http500", broken)
+    attempts = [a for b in broken.bookings for a in b.attempts]
+    assert judge.response_checks(attempts)["bad_5xx"] == 1
+    doubled = result()
+    assert "also answered" in observations("duplicate", doubled)
+    assert judge.retry_checks(doubled.bookings, {"b1"})["duplicate_on_retry"] == 1
