@@ -21,16 +21,19 @@ from src.service.ticketing.adapters.kvrocks import (
 )
 from src.service.ticketing.adapters.postgres import PostgresUnitOfWork
 from src.service.ticketing.adapters.postgres_inbox import PostgresBookingInbox
+from src.service.ticketing.adapters.qr import SegnoQrRenderer
 from src.service.ticketing.adapters.security import Argon2PasswordHasher, JwtTokenCodec
 from src.service.ticketing.application.cancel_booking import CancelBooking
 from src.service.ticketing.application.create_booking import CreateBooking
 from src.service.ticketing.application.create_event import CreateEvent
 from src.service.ticketing.application.get_booking import GetBooking
 from src.service.ticketing.application.get_event import GetEvent
+from src.service.ticketing.application.get_ticket import GetTicket
 from src.service.ticketing.application.get_user import GetUser
 from src.service.ticketing.application.layouts import EventLayouts
 from src.service.ticketing.application.list_bookings import ListBookings
 from src.service.ticketing.application.list_events import ListEvents
+from src.service.ticketing.application.list_my_tickets import ListMyTickets
 from src.service.ticketing.application.list_seats import ListSeats
 from src.service.ticketing.application.log_in import LogIn
 from src.service.ticketing.application.pay_booking import PayBooking
@@ -40,6 +43,7 @@ from src.service.ticketing.application.ports import (
     CommandPublisher,
     IdGenerator,
     PasswordHasher,
+    QrRenderer,
     SeatInventory,
     StatusFeed,
     StatusNotifier,
@@ -49,6 +53,8 @@ from src.service.ticketing.application.ports import (
 from src.service.ticketing.application.recent_bookings import RecentBookings
 from src.service.ticketing.application.register_user import RegisterUser
 from src.service.ticketing.application.relay_outbox import RelayOutbox
+from src.service.ticketing.application.set_attendee import SetAttendee
+from src.service.ticketing.application.ticket_qr import TicketQr
 from src.service.ticketing.settings import TicketingSettings
 
 
@@ -66,6 +72,23 @@ class Uuid7Ids:
     def new_id(self) -> UUID:
         """A new UUIDv7."""
         return UUID(int=uuid6.uuid7().int)
+
+
+@dataclass(frozen=True)
+class TicketAdapters:
+    """Adapters only the ticket use cases need; a field left None takes the default."""
+
+    qr: QrRenderer | None = None
+
+
+@dataclass(frozen=True)
+class TicketUseCases:
+    """The use cases of issued tickets (spec/tickets.md), wired."""
+
+    list_mine: ListMyTickets
+    get: GetTicket
+    qr: TicketQr
+    set_attendee: SetAttendee
 
 
 @dataclass(frozen=True)
@@ -91,14 +114,24 @@ class Ticketing:
     cancel_booking: CancelBooking
     pay_booking: PayBooking
     relay_outbox: RelayOutbox
+    tickets: TicketUseCases
+
+
+def build_tickets(uow: UnitOfWorkFactory, adapters: TicketAdapters) -> TicketUseCases:
+    """Wire the ticket use cases; QR codes are drawn by segno unless `adapters` says else."""
+    qr = adapters.qr or SegnoQrRenderer()
+    return TicketUseCases(
+        list_mine=ListMyTickets(uow), get=GetTicket(uow), qr=TicketQr(uow, qr),
+        set_attendee=SetAttendee(uow),
+    )
 
 
 def build(
     settings: TicketingSettings, uow: UnitOfWorkFactory, inbox: BookingInbox,
-    inventory: SeatInventory,
-    publisher: CommandPublisher, notifier: StatusNotifier, feed: StatusFeed,
-    hasher: PasswordHasher | None = None, tokens: TokenCodec | None = None,
+    inventory: SeatInventory, publisher: CommandPublisher, notifier: StatusNotifier,
+    feed: StatusFeed, hasher: PasswordHasher | None = None, tokens: TokenCodec | None = None,
     clock: Clock | None = None, ids: IdGenerator | None = None,
+    ticket_adapters: TicketAdapters | None = None,
 ) -> Ticketing:
     """Wire use cases from adapters; tests pass fakes for any of them."""
     tokens = tokens or JwtTokenCodec(settings.jwt_secret, settings.token_ttl_s)
@@ -121,6 +154,7 @@ def build(
             republish_after_s=settings.outbox_republish_after_s,
             max_attempts=settings.outbox_max_attempts,
         ),
+        tickets=build_tickets(uow, ticket_adapters or TicketAdapters()),
     )
 
 

@@ -9,6 +9,7 @@ import asyncpg
 
 from src.service.ticketing.adapters.postgres_bookings import PostgresBookingRepository
 from src.service.ticketing.adapters.postgres_rows import stats_from_row, ticket_from_row
+from src.service.ticketing.adapters.postgres_tickets import PostgresIssuedTicketRepository
 from src.service.ticketing.application.ports import Unavailable
 from src.service.ticketing.domain.errors import InvalidRequest
 from src.service.ticketing.domain.event import Event, EventStatus, SubsectionStats
@@ -39,6 +40,7 @@ class PostgresUnitOfWork:
         self.users = PostgresUserRepository(self._conn)
         self.events = PostgresEventRepository(self._conn)
         self.bookings = PostgresBookingRepository(self._conn)
+        self.issued_tickets = PostgresIssuedTicketRepository(self._conn)
         return self
 
     async def __aexit__(
