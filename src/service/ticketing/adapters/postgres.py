@@ -8,6 +8,7 @@ from types import TracebackType
 import asyncpg
 
 from src.service.ticketing.adapters.postgres_bookings import PostgresBookingRepository
+from src.service.ticketing.adapters.postgres_door import PostgresDoorRepository
 from src.service.ticketing.adapters.postgres_rows import stats_from_row, ticket_from_row
 from src.service.ticketing.adapters.postgres_tickets import PostgresIssuedTicketRepository
 from src.service.ticketing.application.ports import Unavailable
@@ -41,6 +42,7 @@ class PostgresUnitOfWork:
         self.events = PostgresEventRepository(self._conn)
         self.bookings = PostgresBookingRepository(self._conn)
         self.issued_tickets = PostgresIssuedTicketRepository(self._conn)
+        self.door = PostgresDoorRepository(self._conn)
         return self
 
     async def __aexit__(

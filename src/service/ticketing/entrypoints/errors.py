@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from src.service.ticketing.application.ports import PublishFailed, Unavailable
 from src.service.ticketing.domain.errors import (
+    Conflict,
     Forbidden,
     InvalidRequest,
     NotAuthenticated,
@@ -26,6 +27,7 @@ ERROR_STATUS: dict[type[Exception], int] = {
     NotAuthenticated: 401,
     Forbidden: 403,
     NotFound: 404,
+    Conflict: 409,
     Unavailable: 503,
     PublishFailed: 503,
 }
