@@ -10,6 +10,10 @@ import asyncpg
 from src.service.ticketing.adapters.postgres_bookings import PostgresBookingRepository
 from src.service.ticketing.adapters.postgres_door import PostgresDoorRepository
 from src.service.ticketing.adapters.postgres_rows import stats_from_row, ticket_from_row
+from src.service.ticketing.adapters.postgres_terms import (
+    PostgresEventTermsRepository,
+    terms_from_row,
+)
 from src.service.ticketing.adapters.postgres_tickets import PostgresIssuedTicketRepository
 from src.service.ticketing.application.ports import Unavailable
 from src.service.ticketing.domain.errors import InvalidRequest
@@ -43,6 +47,7 @@ class PostgresUnitOfWork:
         self.bookings = PostgresBookingRepository(self._conn)
         self.issued_tickets = PostgresIssuedTicketRepository(self._conn)
         self.door = PostgresDoorRepository(self._conn)
+        self.event_terms = PostgresEventTermsRepository(self._conn)
         return self
 
     async def __aexit__(
@@ -102,7 +107,7 @@ def _event(row: asyncpg.Record, stats: tuple[SubsectionStats, ...] = ()) -> Even
         description=row["description"], venue_name=row["venue_name"],
         seating_config=parse_seating_config(json.loads(row["seating_config"])),
         is_active=row["is_active"], status=EventStatus(row["status"]), created_at=row["created_at"],
-        stats=stats,
+        stats=stats, terms=terms_from_row(row),
     )
 
 
