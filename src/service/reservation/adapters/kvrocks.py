@@ -138,13 +138,18 @@ class RedisSeatMap:
         with _translated():
             return await pipe.execute(raise_on_error=False)
 
-    async def release(self, tag: str, booking_ids: Sequence[UUID]) -> int:
-        """Free the seats each booking holds and leave its tombstone; returns seats freed. A
-        missing free-seat counter stays missing (the next allocation recounts it)."""
+    async def release(
+        self, tag: str, booking_ids: Sequence[UUID],
+        only: Sequence[tuple[int, ...] | None] | None = None,
+    ) -> int:
+        """Free the seats each booking holds and leave its tombstone, or with `only` just the
+        named bits (`"id:i,j"` for release.lua); returns seats freed. A missing free-seat
+        counter stays missing (the next allocation recounts it)."""
+        bits = only or [None] * len(booking_ids)
+        args = [str(b) if o is None else f"{b}:{','.join(map(str, o))}"
+                for b, o in zip(booking_ids, bits, strict=True)]
         with _translated():
-            reply = await self._release(
-                keys=subsection_keys(tag), args=[str(b) for b in booking_ids]
-            )
+            reply = await self._release(keys=subsection_keys(tag), args=args)
         return int(reply[0])
 
     async def restore(self, snapshot: Snapshot) -> None:

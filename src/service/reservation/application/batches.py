@@ -58,9 +58,30 @@ def runs(commands: Sequence[Command]) -> list[tuple[str, list[Command]]]:
 
 
 async def release_all(seat_map: SeatMap, commands: Sequence[Command]) -> None:
-    """Release the seats of the bookings of `commands`, one call per subsection."""
+    """Release the seats of the bookings of `commands`, one call per subsection: all a booking
+    holds, or for a BookingCancelled with `only` just those seats."""
     for tag, run in runs(commands):
-        await seat_map.release(tag, [c.booking_id for c in run])
+        ids, only = [c.booking_id for c in run], [released_bits(c) for c in run]
+        if any(bits is not None for bits in only):
+            await seat_map.release(tag, ids, only)
+        else:  # every booking gives back all it holds: the plain call, as before refunds
+            await seat_map.release(tag, ids)
+
+
+def released_bits(command: Command) -> tuple[int, ...] | None:
+    """The bit indexes a command frees: None for every bit its booking holds, else the bits of
+    a partial release's seats (positions that are not seats free nothing)."""
+    if not isinstance(command, BookingCancelled) or command.only is None:
+        return None
+    cols, found = command.only.cols, []
+    for text in command.only.seat_positions:
+        try:
+            position = SeatPosition.parse(text)
+        except ValueError:
+            continue
+        if 1 <= position.seat <= cols:
+            found.append(position.index(cols))
+    return tuple(found)
 
 
 def settlement(command: BookingCreated, allocation: Allocation) -> Settlement:

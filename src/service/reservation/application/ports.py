@@ -121,8 +121,13 @@ class SeatMap(Protocol):
         atomic on its own and answers come in group order."""
         ...
 
-    async def release(self, tag: str, booking_ids: Sequence[UUID]) -> int:
-        """Free the seats each booking holds and block its later allocation; returns seats freed."""
+    async def release(
+        self, tag: str, booking_ids: Sequence[UUID],
+        only: Sequence[tuple[int, ...] | None] | None = None,
+    ) -> int:
+        """Free the seats each booking holds and block its later allocation; returns seats
+        freed. With `only`, the booking at the same place gives back just those bits (None
+        there: all of them) and keeps the rest; one that keeps none is blocked too."""
         ...
 
     async def restore(self, snapshot: Snapshot) -> None:
