@@ -9,6 +9,7 @@ import asyncpg
 
 from src.service.ticketing.adapters.postgres_bookings import PostgresBookingRepository
 from src.service.ticketing.adapters.postgres_door import PostgresDoorRepository
+from src.service.ticketing.adapters.postgres_refunds import PostgresRefundRepository
 from src.service.ticketing.adapters.postgres_rows import stats_from_row, ticket_from_row
 from src.service.ticketing.adapters.postgres_terms import (
     PostgresEventTermsRepository,
@@ -48,6 +49,7 @@ class PostgresUnitOfWork:
         self.issued_tickets = PostgresIssuedTicketRepository(self._conn)
         self.door = PostgresDoorRepository(self._conn)
         self.event_terms = PostgresEventTermsRepository(self._conn)
+        self.refunds = PostgresRefundRepository(self._conn)
         return self
 
     async def __aexit__(

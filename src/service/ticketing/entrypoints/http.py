@@ -20,12 +20,14 @@ from src.service.ticketing.entrypoints import (
     api_bookings,
     api_door,
     api_events,
+    api_refunds,
     api_tickets,
     api_users,
     sse,
 )
 from src.service.ticketing.entrypoints.errors import HANDLED, error_response
 from src.service.ticketing.entrypoints.fast_path import BookingFastPath
+from src.service.ticketing.entrypoints.refund_relay import refund_relay
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +61,7 @@ def create_app(service: Ticketing | None = None, fast_path: bool = True) -> Fast
             yield
             return
         configure_logging()
-        async with running() as wired:
+        async with running() as wired, refund_relay(wired):
             app.state.ticketing = wired
             relay = asyncio.create_task(_relay_outbox(wired))
             freeze_startup_heap()
@@ -74,7 +76,7 @@ def create_app(service: Ticketing | None = None, fast_path: bool = True) -> Fast
         app.add_middleware(BookingFastPath)
     if service is not None:
         app.state.ticketing = service
-    for module in (api_users, api_events, api_bookings, sse, api_tickets, api_door):
+    for module in (api_users, api_events, api_bookings, sse, api_tickets, api_door, api_refunds):
         app.include_router(module.router)
 
     @app.get("/health", tags=["ops"])
