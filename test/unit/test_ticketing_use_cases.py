@@ -11,7 +11,7 @@ from src.service.ticketing.application.create_event import EventDraft
 from src.service.ticketing.bootstrap import build
 from src.service.ticketing.domain.booking import SeatSelectionMode
 from src.service.ticketing.domain.errors import Forbidden, InvalidRequest, NotFound
-from src.service.ticketing.domain.user import Principal, Role
+from src.service.ticketing.domain.user import Principal, Role, User
 from src.service.ticketing.settings import TicketingSettings
 from test.ticketing_fakes import (
     FakeFeed,
@@ -32,15 +32,23 @@ LAYOUT = {"rows": 2, "cols": 5, "sections": [{"name": "A", "price": 250, "subsec
 
 
 class World:
-    def __init__(self) -> None:
+    def __init__(self, **settings) -> None:
         self.store, self.clock = Store(), FixedClock()
         self.inventory, self.publisher = FakeInventory(), RecordingPublisher()
         self.notifier = RecordingNotifier()
-        self.service = build(
-            TicketingSettings(outbox_republish_after_s=10), uow=self.uow,
-            inbox=FakeInbox(self.store),
+        for principal in (SELLER, BUYER, OTHER):  # accounts behind the principals' tokens
+            self.store.users[principal.user_id] = User(
+                principal.user_id, f"user{principal.user_id}@x.io", "x", principal.role)
+        self.settings = TicketingSettings(outbox_republish_after_s=10, **settings)
+        self.service = self.process()
+
+    def process(self, **adapters):
+        """The service as one more API process over the same store would see it."""
+        return build(
+            self.settings, uow=self.uow, inbox=FakeInbox(self.store),
             inventory=self.inventory, publisher=self.publisher, notifier=self.notifier,
             feed=FakeFeed(), hasher=PlainHasher(), clock=self.clock, ids=SequentialIds(),
+            **adapters,
         )
 
     def uow(self) -> FakeUnitOfWork:
@@ -187,8 +195,9 @@ async def test_outbox_gives_up_after_max_attempts_and_fails_the_booking(world):
 
 
 async def test_register_and_login(world):
-    await world.service.register_user("A@X.io", "password1", "Ann", Role.BUYER)
-    user, token = await world.service.log_in("a@x.io", "password1")
-    assert world.service.tokens.read(token) == (user.id, Role.BUYER)
+    await world.service.register_user("A@X.io", "bright-orange-kite", "Ann", Role.BUYER)
+    user, token = await world.service.log_in("a@x.io", "bright-orange-kite")
+    assert world.service.tokens.read(token) == (user.id, 0)
+    assert await world.service.authenticate(token) == Principal(user.id, Role.BUYER)
     with pytest.raises(InvalidRequest, match="already registered"):
-        await world.service.register_user("a@x.io", "password1", "Ann", Role.BUYER)
+        await world.service.register_user("a@x.io", "bright-orange-kite", "Ann", Role.BUYER)

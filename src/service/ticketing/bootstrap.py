@@ -22,7 +22,9 @@ from src.service.ticketing.adapters.kvrocks import (
 )
 from src.service.ticketing.adapters.postgres import PostgresUnitOfWork
 from src.service.ticketing.adapters.postgres_inbox import PostgresBookingInbox
+from src.service.ticketing.adapters.postgres_sessions import PostgresAccountLookup
 from src.service.ticketing.adapters.security import Argon2PasswordHasher, JwtTokenCodec
+from src.service.ticketing.application.authenticate import Authenticate
 from src.service.ticketing.application.cancel_booking import CancelBooking
 from src.service.ticketing.application.create_booking import CreateBooking
 from src.service.ticketing.application.create_event import CreateEvent
@@ -34,8 +36,10 @@ from src.service.ticketing.application.list_bookings import ListBookings
 from src.service.ticketing.application.list_events import ListEvents
 from src.service.ticketing.application.list_seats import ListSeats
 from src.service.ticketing.application.log_in import LogIn
+from src.service.ticketing.application.log_out import LogOut
 from src.service.ticketing.application.pay_booking import PayBooking
 from src.service.ticketing.application.ports import (
+    AccountLookup,
     BookingInbox,
     Clock,
     CommandPublisher,
@@ -50,6 +54,7 @@ from src.service.ticketing.application.ports import (
 from src.service.ticketing.application.recent_bookings import RecentBookings
 from src.service.ticketing.application.register_user import RegisterUser
 from src.service.ticketing.application.relay_outbox import RelayOutbox
+from src.service.ticketing.application.sessions import AccountsFromUsers, AccountStates
 from src.service.ticketing.settings import TicketingSettings
 
 log = logging.getLogger(__name__)
@@ -82,6 +87,8 @@ class Ticketing:
     layouts: EventLayouts
     register_user: RegisterUser
     log_in: LogIn
+    authenticate: Authenticate
+    log_out: LogOut
     get_user: GetUser
     create_event: CreateEvent
     get_event: GetEvent
@@ -102,15 +109,19 @@ def build(
     publisher: CommandPublisher, notifier: StatusNotifier, feed: StatusFeed,
     hasher: PasswordHasher | None = None, tokens: TokenCodec | None = None,
     clock: Clock | None = None, ids: IdGenerator | None = None,
+    accounts: AccountLookup | None = None,
 ) -> Ticketing:
     """Wire use cases from adapters; tests pass fakes for any of them."""
     tokens = tokens or JwtTokenCodec(settings.signing_secret, settings.token_ttl_s)
     hasher = hasher or Argon2PasswordHasher()
     clock = clock or SystemClock()
     layouts = EventLayouts(uow)
+    states = AccountStates(accounts or AccountsFromUsers(uow), clock,
+                           settings.session_cache_ttl_s, settings.session_cache_size)
     return Ticketing(
         settings=settings, tokens=tokens, feed=feed, layouts=layouts,
         register_user=RegisterUser(uow, hasher), log_in=LogIn(uow, hasher, tokens),
+        authenticate=Authenticate(tokens, states), log_out=LogOut(uow, states),
         get_user=GetUser(uow), create_event=CreateEvent(uow), get_event=GetEvent(uow),
         list_events=ListEvents(uow), list_seats=ListSeats(uow, layouts),
         create_booking=CreateBooking(layouts, inbox, inventory, publisher, clock,
@@ -152,4 +163,5 @@ async def running(settings: TicketingSettings | None = None) -> AsyncIterator[Ti
             inventory=RedisSeatInventory(redis),
             publisher=KafkaCommandPublisher(producer, kafka.send_timeout_s),
             notifier=RedisStatusNotifier(redis), feed=RedisStatusFeed(redis),
+            accounts=PostgresAccountLookup(pool),
         )

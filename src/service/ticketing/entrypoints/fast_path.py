@@ -39,7 +39,7 @@ class BookingFastPath:
 
 async def _accept(service: Ticketing, scope: Scope, receive: Receive) -> tuple[int, bytes]:
     try:
-        caller = authenticate(service.tokens, scope, service.settings.cookie_name)
+        caller = await authenticate(service.authenticate, scope, service.settings.cookie_name)
         booking = await service.create_booking(caller, booking_request(await _body(receive)))
     except HANDLED as e:
         return error_body(e)
