@@ -73,6 +73,14 @@ class FakeUsers:
         user = self.store.users[user_id]
         self.store.users[user_id] = replace(user, token_version=user.token_version + 1)
 
+    async def set_password(self, user_id, password_hash):
+        user = self.store.users.get(user_id)
+        if user is None:
+            return None
+        self.store.users[user_id] = replace(user, password_hash=password_hash,
+                                            token_version=user.token_version + 1)
+        return self.store.users[user_id]
+
 
 class FakeEvents:
     def __init__(self, store: Store, clock: FixedClock) -> None:
@@ -248,8 +256,18 @@ class FakeFeed:
 
 
 class PlainHasher:
+    """Hashes are the password in clear; `checks` records every password check made."""
+
+    def __init__(self) -> None:
+        self.checks: list[tuple[str | None, str]] = []
+
     async def hash(self, password: str) -> str:
         return "plain:" + password
 
     async def verify(self, password_hash: str, password: str) -> bool:
+        self.checks.append((password_hash, password))
         return password_hash == "plain:" + password
+
+    async def verify_absent(self, password: str) -> bool:
+        self.checks.append((None, password))
+        return False

@@ -35,7 +35,7 @@ class World:
     def __init__(self, **settings) -> None:
         self.store, self.clock = Store(), FixedClock()
         self.inventory, self.publisher = FakeInventory(), RecordingPublisher()
-        self.notifier = RecordingNotifier()
+        self.notifier, self.hasher = RecordingNotifier(), PlainHasher()
         for principal in (SELLER, BUYER, OTHER):  # accounts behind the principals' tokens
             self.store.users[principal.user_id] = User(
                 principal.user_id, f"user{principal.user_id}@x.io", "x", principal.role)
@@ -47,7 +47,7 @@ class World:
         return build(
             self.settings, uow=self.uow, inbox=FakeInbox(self.store),
             inventory=self.inventory, publisher=self.publisher, notifier=self.notifier,
-            feed=FakeFeed(), hasher=PlainHasher(), clock=self.clock, ids=SequentialIds(),
+            feed=FakeFeed(), hasher=self.hasher, clock=self.clock, ids=SequentialIds(),
             **adapters,
         )
 
