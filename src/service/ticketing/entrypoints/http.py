@@ -19,6 +19,7 @@ from src.service.ticketing.bootstrap import Ticketing, running
 from src.service.ticketing.entrypoints import api_bookings, api_events, api_users, sse
 from src.service.ticketing.entrypoints.errors import HANDLED, error_response
 from src.service.ticketing.entrypoints.fast_path import BookingFastPath
+from src.service.ticketing.entrypoints.hardening import Hardening
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +66,7 @@ def create_app(service: Ticketing | None = None, fast_path: bool = True) -> Fast
     _install_error_handlers(app)
     if fast_path:
         app.add_middleware(BookingFastPath)
+    app.add_middleware(Hardening)  # added last, so outermost: the fast path's answers too
     if service is not None:
         app.state.ticketing = service
     for module in (api_users, api_events, api_bookings, sse):
