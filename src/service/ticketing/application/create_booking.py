@@ -12,7 +12,9 @@ from src.service.ticketing.application.ports import (
     Clock,
     CommandPublisher,
     IdGenerator,
+    Limit,
     PublishFailed,
+    RateLimiter,
     SeatInventory,
 )
 from src.service.ticketing.domain.booking import Booking, SeatSelectionMode, check_seat_request
@@ -48,11 +50,15 @@ class CreateBooking:
     publisher: CommandPublisher
     clock: Clock
     ids: IdGenerator
+    limiter: RateLimiter | None = None  # the per-buyer limit, when it is on
 
     async def __call__(self, principal: Principal, request: BookingRequest) -> Booking:
-        """The stored booking. Raises `Forbidden`, `NotFound`, `InvalidRequest`."""
+        """The stored booking. Raises `Forbidden`, `NotFound`, `InvalidRequest`,
+        `TooManyRequests`."""
         if principal.role is not Role.BUYER:
             raise Forbidden("Only buyers can create bookings")
+        if self.limiter is not None:
+            await self.limiter.acquire(Limit.BOOKING_BUYER, str(principal.user_id))
         event = await self.layouts(request.event_id)
         booking = await self._admit(principal, request, event)
         await self.inbox.add(booking)

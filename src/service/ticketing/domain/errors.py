@@ -19,3 +19,11 @@ class Forbidden(DomainError):
 
 class NotAuthenticated(DomainError):
     """No valid credentials were presented."""
+
+
+class TooManyRequests(DomainError):
+    """The caller went over an abuse limit; worth trying again after `retry_after_s`."""
+
+    def __init__(self, retry_after_s: int) -> None:
+        super().__init__("Too many requests")
+        self.retry_after_s = retry_after_s

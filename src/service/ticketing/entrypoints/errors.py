@@ -15,6 +15,7 @@ from src.service.ticketing.domain.errors import (
     InvalidRequest,
     NotAuthenticated,
     NotFound,
+    TooManyRequests,
 )
 
 log = logging.getLogger(__name__)
@@ -26,6 +27,7 @@ ERROR_STATUS: dict[type[Exception], int] = {
     NotAuthenticated: 401,
     Forbidden: 403,
     NotFound: 404,
+    TooManyRequests: 429,
     Unavailable: 503,
     PublishFailed: 503,
 }
@@ -61,3 +63,10 @@ def error_body(exc: Exception) -> tuple[int, bytes]:
     """`error_response` with the body encoded as JSON bytes."""
     status, detail = error_response(exc)
     return status, json.dumps(detail).encode()
+
+
+def error_headers(exc: Exception) -> dict[str, str]:
+    """Headers that go with the error's answer: `Retry-After` on a 429."""
+    if isinstance(exc, TooManyRequests):
+        return {"Retry-After": str(exc.retry_after_s)}
+    return {}

@@ -12,7 +12,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from src.service.ticketing.bootstrap import Ticketing
 from src.service.ticketing.entrypoints.api_bookings import ACCEPTED, booking_request
 from src.service.ticketing.entrypoints.credentials import authenticate
-from src.service.ticketing.entrypoints.errors import HANDLED, error_body
+from src.service.ticketing.entrypoints.errors import HANDLED, error_body, error_headers
 from src.service.ticketing.entrypoints.schemas import BookingOut
 
 PATHS = ("/api/booking", "/api/booking/")
@@ -29,21 +29,25 @@ class BookingFastPath:
         if not (scope["type"] == "http" and scope["method"] == "POST" and scope["path"] in PATHS):
             await self.app(scope, receive, send)
             return
-        status, body = await _accept(scope["app"].state.ticketing, scope, receive)
+        status, body, extra = await _accept(scope["app"].state.ticketing, scope, receive)
         await send({"type": "http.response.start", "status": status, "headers": [
             (b"content-type", b"application/json"),
             (b"content-length", str(len(body)).encode()),
+            *extra,
         ]})
         await send({"type": "http.response.body", "body": body})
 
 
-async def _accept(service: Ticketing, scope: Scope, receive: Receive) -> tuple[int, bytes]:
+async def _accept(
+    service: Ticketing, scope: Scope, receive: Receive
+) -> tuple[int, bytes, list[tuple[bytes, bytes]]]:
     try:
         caller = await authenticate(service.authenticate, scope, service.settings.cookie_name)
         booking = await service.create_booking(caller, booking_request(await _body(receive)))
     except HANDLED as e:
-        return error_body(e)
-    return ACCEPTED, BookingOut.of(booking).model_dump_json().encode()
+        headers = [(k.lower().encode(), v.encode()) for k, v in error_headers(e).items()]
+        return *error_body(e), headers
+    return ACCEPTED, BookingOut.of(booking).model_dump_json().encode(), []
 
 
 async def _body(receive: Receive) -> bytes:

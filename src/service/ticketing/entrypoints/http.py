@@ -17,7 +17,7 @@ from src.platform.logging import configure as configure_logging
 from src.platform.runtime import freeze_startup_heap
 from src.service.ticketing.bootstrap import Ticketing, running
 from src.service.ticketing.entrypoints import api_bookings, api_events, api_users, sse
-from src.service.ticketing.entrypoints.errors import HANDLED, error_response
+from src.service.ticketing.entrypoints.errors import HANDLED, error_headers, error_response
 from src.service.ticketing.entrypoints.fast_path import BookingFastPath
 from src.service.ticketing.entrypoints.hardening import Hardening
 
@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 def _install_error_handlers(app: FastAPI) -> None:
     async def handled(_: Request, exc: Exception) -> JSONResponse:
         status, body = error_response(exc)
-        return JSONResponse(body, status)
+        return JSONResponse(body, status, headers=error_headers(exc))
 
     for kind in HANDLED:
         app.add_exception_handler(kind, handled)
