@@ -33,6 +33,12 @@ ERROR_STATUS: dict[type[Exception], int] = {
 }
 HANDLED = tuple(ERROR_STATUS)
 MALFORMED_JSON = "Malformed JSON body"
+# A path parameter that breaks the input rules names nothing: 404 with the thing's message
+# (spec/security.md, "Input rules").
+NOT_FOUND_IN_PATH = {
+    "event_id": "Event not found", "booking_id": "Booking not found",
+    "section": "Section or subsection not found", "subsection": "Section or subsection not found",
+}
 
 
 def describe_errors(errors: Sequence[Any]) -> str:
@@ -47,6 +53,14 @@ def describe_errors(errors: Sequence[Any]) -> str:
     return "; ".join(parts) or "Invalid request"
 
 
+def _not_found(errors: Sequence[Any]) -> str | None:
+    for error in errors:
+        where = tuple(error.get("loc", ()))
+        if len(where) == 2 and where[0] == "path":
+            return NOT_FOUND_IN_PATH.get(str(where[1]), "Not found")
+    return None
+
+
 def error_response(exc: Exception) -> tuple[int, dict[str, str]]:
     """(status, `{"detail": …}`) for an exception of a type in `ERROR_STATUS`; a 5xx hides
     the internal reason from the client and logs it."""
@@ -54,6 +68,8 @@ def error_response(exc: Exception) -> tuple[int, dict[str, str]]:
     if status >= 500:
         log.warning("request_failed status=%d error=%r", status, exc)
         return status, {"detail": "Service temporarily unavailable"}
+    if isinstance(exc, RequestValidationError) and (missing := _not_found(exc.errors())):
+        return 404, {"detail": missing}
     if isinstance(exc, ValidationError | RequestValidationError):
         return status, {"detail": describe_errors(exc.errors())}
     return status, {"detail": str(exc)}

@@ -17,6 +17,7 @@ from src.service.ticketing.application.messages import status_update
 from src.service.ticketing.bootstrap import Ticketing
 from src.service.ticketing.domain.user import Principal
 from src.service.ticketing.entrypoints.deps import Caller, Service
+from src.service.ticketing.entrypoints.inputs import EventIdPath
 from src.service.ticketing.entrypoints.schemas import EventOut
 
 router = APIRouter(tags=["sse"])
@@ -24,10 +25,11 @@ router = APIRouter(tags=["sse"])
 
 @router.get("/api/booking/event/{event_id}/sse")
 async def booking_updates(
-    event_id: int, caller: Caller, service: Service, booking_id: UUID | None = None
+    event_id: EventIdPath, caller: Caller, service: Service, booking_id: UUID | None = None
 ) -> EventSourceResponse:
     """`status_update` for the caller's open bookings on the event (or just `booking_id`),
     then each change; `close` once every watched booking reached a final status."""
+    await service.layouts(event_id)  # 404 for an unknown event, as the event stream does
     if booking_id is not None:
         await service.get_booking(caller, booking_id)  # 404 unless the caller may see it
     stream = _booking_stream(service, caller, event_id, booking_id)
@@ -65,7 +67,7 @@ async def _booking_stream(
 
 
 @router.get("/api/event/{event_id}/sse")
-async def event_updates(event_id: int, service: Service) -> EventSourceResponse:
+async def event_updates(event_id: EventIdPath, service: Service) -> EventSourceResponse:
     """`initial_status` (the event with its subsection counts), then a `status_update` each
     time a subsection's counts change."""
     await service.layouts(event_id)  # 404 for an unknown event
