@@ -45,6 +45,11 @@ class Coalescer(Generic[T, R]):
         self._pending.append((item, None))
         self._start()
 
+    @property
+    def busy(self) -> bool:
+        """True while items are queued or a flush is running."""
+        return self._draining is not None
+
     def _start(self) -> None:
         if self._draining is None:
             self._draining = asyncio.get_running_loop().create_task(self._drain())

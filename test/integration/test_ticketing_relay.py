@@ -94,6 +94,37 @@ async def test_an_ack_for_a_booking_settled_meanwhile_changes_nothing(pg_pool, r
     assert (row["status"], row["command_acked"]) == ("pending_payment", False)
 
 
+async def acked_flag(pg_pool, booking_id) -> bool:
+    return (await fetchrow(pg_pool, "SELECT command_acked FROM bookings WHERE id = $1",
+                           booking_id))["command_acked"]
+
+
+async def test_a_delayed_ack_is_written_once_due_and_only_for_bookings_still_processing(
+        pg_pool, redis):
+    _, _, waiting = await unacknowledged(pg_pool, redis)
+    _, event, settled = await unacknowledged(pg_pool, redis)
+    acks = PostgresAckLog(pg_pool, delay_s=0.4)
+    acks.acked(waiting.id)
+    acks.acked(settled.id)
+    await asyncio.sleep(0.2)
+    assert not await acked_flag(pg_pool, waiting.id)  # not due yet
+    await hold(pg_pool, settled, event.id)  # settled within the delay: nothing to write
+    await asyncio.sleep(0.6)
+    assert await acked_flag(pg_pool, waiting.id)
+    assert not await acked_flag(pg_pool, settled.id)
+    await acks.aclose()
+
+
+async def test_closing_the_ack_log_writes_the_acks_not_yet_due(pg_pool, redis):
+    _, _, booking = await unacknowledged(pg_pool, redis)
+    acks = PostgresAckLog(pg_pool, delay_s=3600)
+    acks.acked(booking.id)
+    await asyncio.sleep(0.05)
+    assert not await acked_flag(pg_pool, booking.id)
+    await acks.aclose()
+    assert await acked_flag(pg_pool, booking.id)
+
+
 async def test_acks_and_give_ups_skip_rows_a_settling_transaction_holds(pg_pool, redis):
     _, _, booking = await unacknowledged(pg_pool, redis)
     async with pg_pool.acquire() as conn, conn.transaction():  # the consumer settling it

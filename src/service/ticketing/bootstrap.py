@@ -155,11 +155,14 @@ async def running(settings: TicketingSettings | None = None) -> AsyncIterator[Ti
         producer = create_producer(kafka)
         await producer.start()
         stack.push_async_callback(stop_quietly, producer, kafka.stop_timeout_s)
+        # Written once the relay could first look at them (spec/performance.md, "Acks").
+        acks = PostgresAckLog(pool, wait_s, delay_s=settings.outbox_republish_after_s / 2)
+        stack.push_async_callback(acks.aclose)
         yield build(
             settings, uow=lambda: PostgresUnitOfWork(pool, wait_s),
             inbox=PostgresBookingInbox(pool, settings.idempotency_ttl_s, wait_s),
             inventory=RedisSeatInventory(redis),
             publisher=KafkaCommandPublisher(producer, kafka.send_timeout_s),
-            acks=PostgresAckLog(pool, wait_s),
+            acks=acks,
             notifier=RedisStatusNotifier(redis), feed=RedisStatusFeed(redis),
         )
