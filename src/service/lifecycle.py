@@ -10,6 +10,10 @@ A booking moves `processing → pending_payment → completed`, or ends `failed`
 `cancelled` (spec/booking.md, rule 5). Its tickets (one row per seat) move with it:
 `available → reserved` when the booking settles holding seats, `reserved → sold` when it is
 paid, `reserved → available` when it is cancelled.
+
+Paying a booking also issues one ticket per seat: the document its holder shows at the door
+(spec/tickets.md). An issued ticket has a life of its own, `IssuedTicketStatus`, with its own
+transitions (`IssuedTicketTransition`); the seat statuses above stay those of the seat map.
 """
 
 from collections.abc import Iterable
@@ -33,6 +37,16 @@ class TicketStatus(StrEnum):
     AVAILABLE = "available"
     RESERVED = "reserved"
     SOLD = "sold"
+
+
+class IssuedTicketStatus(StrEnum):
+    """Where an issued ticket is (spec/tickets.md, rule 2): `valid` until it is checked in at
+    the door, refunded, or transferred (the old ticket; the recipient gets a new one)."""
+
+    VALID = "valid"
+    CHECKED_IN = "checked_in"
+    REFUNDED = "refunded"
+    TRANSFERRED = "transferred"
 
 
 class Owner(StrEnum):
@@ -107,11 +121,40 @@ SEATS_OF: dict[BookingStatus, TicketStatus] = {
 HOLDING: frozenset[BookingStatus] = frozenset(SEATS_OF)
 
 
+@dataclass(frozen=True)
+class IssuedTicketTransition:
+    """One allowed move of an issued ticket from any of `sources` to `target` (spec/tickets.md,
+    rule 2). `seat` is how the ticket's seat (its `tickets` row) moves along, (from, to), or
+    None when it stays. Only `owner` may perform it."""
+
+    name: str
+    sources: tuple[IssuedTicketStatus, ...]
+    target: IssuedTicketStatus
+    owner: Owner
+    seat: tuple[TicketStatus, TicketStatus] | None = None
+
+    def allows(self, status: IssuedTicketStatus) -> bool:
+        """True when a ticket in `status` may take this transition."""
+        return status in self.sources
+
+    def guard(self, column: str = "status") -> str:
+        """SQL condition on `column` for a compare-and-set, e.g. `status IN ('valid')`."""
+        return sql_in(column, self.sources)
+
+
+ISSUED = IssuedTicketStatus.VALID  # the status of a ticket when it is issued
+ISSUED_TRANSITIONS: tuple[IssuedTicketTransition, ...] = ()
+# Live: the ticket still stands for its seat (at most one per seat, a unique index holds it).
+LIVE_TICKETS: frozenset[IssuedTicketStatus] = frozenset(
+    {IssuedTicketStatus.VALID, IssuedTicketStatus.CHECKED_IN}
+)
+
+
 def sql_in(column: str, statuses: Iterable[StrEnum]) -> str:
     """SQL condition `column IN ('a', 'b')` over enum members (never user input)."""
     return f"{column} IN ({', '.join(repr(str(s)) for s in statuses)})"
 
 
-def values(statuses: frozenset[BookingStatus] | tuple[BookingStatus, ...]) -> list[str]:
+def values(statuses: Iterable[StrEnum]) -> list[str]:
     """Plain strings of `statuses`, sorted: for SQL array parameters and messages."""
     return sorted(str(s) for s in statuses)

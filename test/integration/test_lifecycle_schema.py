@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from src.service.lifecycle import BookingStatus, TicketStatus
+from src.service.lifecycle import BookingStatus, IssuedTicketStatus, TicketStatus
 
 
 def allowed_values(definition: str) -> set[str]:
@@ -23,7 +23,8 @@ async def status_check(pg_pool, table: str) -> str:
 
 
 @pytest.mark.parametrize(("table", "enum"), [("bookings", BookingStatus),
-                                             ("tickets", TicketStatus)])
+                                             ("tickets", TicketStatus),
+                                             ("issued_tickets", IssuedTicketStatus)])
 async def test_the_status_check_matches_the_lifecycle(pg_pool, table, enum):
     assert allowed_values(await status_check(pg_pool, table)) == {s.value for s in enum}
 

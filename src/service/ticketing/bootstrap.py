@@ -22,6 +22,7 @@ from src.service.ticketing.adapters.kvrocks import (
 from src.service.ticketing.adapters.postgres import PostgresUnitOfWork
 from src.service.ticketing.adapters.postgres_acks import PostgresAckLog
 from src.service.ticketing.adapters.postgres_inbox import PostgresBookingInbox
+from src.service.ticketing.adapters.qr import SegnoQrRenderer
 from src.service.ticketing.adapters.security import Argon2PasswordHasher, JwtTokenCodec
 from src.service.ticketing.application.cancel_booking import CancelBooking
 from src.service.ticketing.application.create_booking import CreateBooking
@@ -29,10 +30,12 @@ from src.service.ticketing.application.create_event import CreateEvent
 from src.service.ticketing.application.dispatch import Dispatch
 from src.service.ticketing.application.get_booking import GetBooking
 from src.service.ticketing.application.get_event import GetEvent
+from src.service.ticketing.application.get_ticket import GetTicket
 from src.service.ticketing.application.get_user import GetUser
 from src.service.ticketing.application.layouts import EventLayouts
 from src.service.ticketing.application.list_bookings import ListBookings
 from src.service.ticketing.application.list_events import ListEvents
+from src.service.ticketing.application.list_my_tickets import ListMyTickets
 from src.service.ticketing.application.list_seats import ListSeats
 from src.service.ticketing.application.log_in import LogIn
 from src.service.ticketing.application.pay_booking import PayBooking
@@ -43,6 +46,7 @@ from src.service.ticketing.application.ports import (
     CommandPublisher,
     IdGenerator,
     PasswordHasher,
+    QrRenderer,
     SeatInventory,
     StatusFeed,
     StatusNotifier,
@@ -52,6 +56,8 @@ from src.service.ticketing.application.ports import (
 from src.service.ticketing.application.recent_bookings import RecentBookings
 from src.service.ticketing.application.register_user import RegisterUser
 from src.service.ticketing.application.relay_outbox import RelayOutbox
+from src.service.ticketing.application.set_attendee import SetAttendee
+from src.service.ticketing.application.ticket_qr import TicketQr
 from src.service.ticketing.settings import TicketingSettings
 
 
@@ -69,6 +75,23 @@ class Uuid7Ids:
     def new_id(self) -> UUID:
         """A new UUIDv7."""
         return UUID(int=uuid6.uuid7().int)
+
+
+@dataclass(frozen=True)
+class TicketAdapters:
+    """Adapters only the ticket use cases need; a field left None takes the default."""
+
+    qr: QrRenderer | None = None
+
+
+@dataclass(frozen=True)
+class TicketUseCases:
+    """The use cases of issued tickets (spec/tickets.md), wired."""
+
+    list_mine: ListMyTickets
+    get: GetTicket
+    qr: TicketQr
+    set_attendee: SetAttendee
 
 
 @dataclass(frozen=True)
@@ -95,6 +118,16 @@ class Ticketing:
     cancel_booking: CancelBooking
     pay_booking: PayBooking
     relay_outbox: RelayOutbox
+    tickets: TicketUseCases
+
+
+def build_tickets(uow: UnitOfWorkFactory, adapters: TicketAdapters) -> TicketUseCases:
+    """Wire the ticket use cases; QR codes are drawn by segno unless `adapters` says else."""
+    qr = adapters.qr or SegnoQrRenderer()
+    return TicketUseCases(
+        list_mine=ListMyTickets(uow), get=GetTicket(uow), qr=TicketQr(uow, qr),
+        set_attendee=SetAttendee(uow),
+    )
 
 
 def build(
@@ -103,6 +136,7 @@ def build(
     notifier: StatusNotifier, feed: StatusFeed,
     hasher: PasswordHasher | None = None, tokens: TokenCodec | None = None,
     clock: Clock | None = None, ids: IdGenerator | None = None,
+    ticket_adapters: TicketAdapters | None = None,
 ) -> Ticketing:
     """Wire use cases from adapters; tests pass fakes for any of them."""
     tokens = tokens or JwtTokenCodec(settings.jwt_secret, settings.token_ttl_s)
@@ -123,6 +157,7 @@ def build(
         cancel_booking=CancelBooking(uow, dispatch, notifier, key_ttl_s),
         pay_booking=PayBooking(uow, notifier, key_ttl_s),
         relay_outbox=_relay(settings, uow, layouts, dispatch, notifier),
+        tickets=build_tickets(uow, ticket_adapters or TicketAdapters()),
     )
 
 

@@ -15,6 +15,7 @@ from src.platform.db import UNAVAILABLE
 from src.service.ticketing.adapters.postgres_bookings import PostgresBookingRepository
 from src.service.ticketing.adapters.postgres_keys import PostgresKeyRepository
 from src.service.ticketing.adapters.postgres_rows import stats_from_row, ticket_from_row
+from src.service.ticketing.adapters.postgres_tickets import PostgresIssuedTicketRepository
 from src.service.ticketing.application.ports import Unavailable
 from src.service.ticketing.domain.errors import InvalidRequest
 from src.service.ticketing.domain.event import Event, EventStatus, SubsectionStats
@@ -50,6 +51,7 @@ class PostgresUnitOfWork:
         self.events = PostgresEventRepository(self._conn)
         self.bookings = PostgresBookingRepository(self._conn)
         self.keys = PostgresKeyRepository(self._conn)
+        self.issued_tickets = PostgresIssuedTicketRepository(self._conn)
         return self
 
     async def __aexit__(

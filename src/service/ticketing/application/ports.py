@@ -15,11 +15,13 @@ from src.service.contract import (
     BookingStatusUpdate,
     SubsectionState,
 )
-from src.service.lifecycle import BookingStatus, Transition
+from src.service.lifecycle import BookingStatus, IssuedTicketStatus, Transition
+from src.service.ticketing.application.ticket_views import Page, TicketView
 from src.service.ticketing.application.views import BookingView, OutboxEntry
 from src.service.ticketing.domain.booking import Booking, FailureReason
 from src.service.ticketing.domain.event import Event, SubsectionStats
 from src.service.ticketing.domain.idempotency import KeyUse, Operation
+from src.service.ticketing.domain.issued_ticket import Attendee
 from src.service.ticketing.domain.seating import SeatingConfig
 from src.service.ticketing.domain.ticket import Ticket
 from src.service.ticketing.domain.user import Role, User
@@ -127,6 +129,24 @@ class IdempotencyKeyRepository(Protocol):
         """Delete up to `limit` expired keys; how many were deleted."""
 
 
+class IssuedTicketRepository(Protocol):
+    """Issued tickets (PostgreSQL `issued_tickets`, spec/tickets.md); every status change is a
+    compare-and-set taken from a `src.service.lifecycle.IssuedTicketTransition`."""
+
+    async def get(self, ticket_id: int) -> TicketView | None:
+        """The ticket with its event, or None."""
+
+    async def held_by(
+        self, holder_id: int, event_id: int | None, status: IssuedTicketStatus | None,
+        limit: int, offset: int,
+    ) -> Page[TicketView]:
+        """The holder's tickets, newest first, one page; the filters that are given hold."""
+
+    async def set_attendee(self, ticket_id: int, attendee: Attendee) -> bool:
+        """Compare-and-set on `valid`: store the attendee; False when the ticket was no longer
+        valid."""
+
+
 class BookingInbox(Protocol):
     """Where new bookings are stored: the accept path's one PostgreSQL write. Idempotency keys
     older than the inbox's TTL count as absent."""
@@ -170,6 +190,8 @@ class UnitOfWork(Protocol):
     @property
     def keys(self) -> IdempotencyKeyRepository:
         """Idempotency keys, in this transaction."""
+    def issued_tickets(self) -> IssuedTicketRepository:
+        """Issued tickets, in this transaction."""
 
     async def __aenter__(self) -> UnitOfWork:
         """Begin the transaction."""
@@ -229,6 +251,16 @@ class StatusFeed(Protocol):
     def subscribe(self, channel: str) -> AbstractAsyncContextManager[AsyncIterator[bytes]]:
         """Subscribe before returning; iterate the messages published afterwards. Entering and
         iterating raise `Unavailable` when the store cannot be reached."""
+
+
+class QrRenderer(Protocol):
+    """Draws QR codes (spec/tickets.md, rule 6)."""
+
+    def png(self, data: str) -> bytes:
+        """`data` as a QR code in a PNG image."""
+
+    def svg(self, data: str) -> bytes:
+        """`data` as a QR code in an SVG document (UTF-8)."""
 
 
 class PasswordHasher(Protocol):

@@ -17,7 +17,13 @@ from src.platform.logging import configure as configure_logging
 from src.platform.runtime import freeze_startup_heap
 from src.service.ticketing.application.ports import Unavailable
 from src.service.ticketing.bootstrap import Ticketing, running
-from src.service.ticketing.entrypoints import api_bookings, api_events, api_users, sse
+from src.service.ticketing.entrypoints import (
+    api_bookings,
+    api_events,
+    api_tickets,
+    api_users,
+    sse,
+)
 from src.service.ticketing.entrypoints.asgi import LastResort
 from src.service.ticketing.entrypoints.errors import HANDLED, error_response
 from src.service.ticketing.entrypoints.fast_path import BookingFastPath
@@ -79,7 +85,7 @@ def create_app(service: Ticketing | None = None, fast_path: bool = True) -> Fast
         app.add_middleware(BookingFastPath)
     if service is not None:
         app.state.ticketing = service
-    for module in (api_users, api_events, api_bookings, sse):
+    for module in (api_users, api_events, api_bookings, sse, api_tickets):
         app.include_router(module.router)
 
     @app.get("/health", tags=["ops"])

@@ -1,0 +1,21 @@
+Feature: Tickets after payment
+  Paying a booking issues one ticket per seat, each with an unguessable code that its QR
+  code encodes. The holder names an attendee; the event's seller sees the ticket but never
+  its code. spec/tickets.md.
+
+  Background:
+    Given a seller has an event on sale with 2 rows of 3 seats at 1000 each
+    And Alice is a buyer
+
+  Scenario: A paid booking gives its buyer one valid ticket per seat, with a QR code
+    Given Alice has a pending_payment booking for seats 1-1, 1-2
+    When Alice pays for the booking
+    Then Alice holds valid tickets for seats 1-1, 1-2 at 1000 each
+    And the QR code of Alice's ticket for seat 1-1 draws its code
+
+  Scenario: The holder names the attendee; the seller sees the ticket without its code
+    Given Alice holds a paid ticket for seat 2-2
+    When Alice names "Ann Lee" <ann@example.com> as the attendee of seat 2-2
+    Then the ticket for seat 2-2 shows the attendee "Ann Lee"
+    And the seller sees the ticket for seat 2-2 without its code
+    And Mallory, another buyer, cannot see the ticket for seat 2-2

@@ -1,0 +1,72 @@
+"""Issued tickets: one per paid seat, with its own life (spec/tickets.md).
+
+`issued_tickets` holds the document a holder shows at the door; `tickets` stays the seat map
+of record. A partial unique index keeps at most one live (`valid` or `checked_in`) ticket per
+seat. Codes already written to `tickets.code` move here (the column is no longer written).
+
+Revision ID: 0004
+Revises: 0003
+"""
+
+from alembic import op
+
+revision = "0004"
+down_revision = "0003"
+branch_labels = None
+depends_on = None
+
+UPGRADE = """
+CREATE TABLE issued_tickets (
+    id              bigserial PRIMARY KEY,
+    code            text NOT NULL UNIQUE,
+    seat_id         bigint NOT NULL REFERENCES tickets (id) ON DELETE CASCADE,
+    event_id        integer NOT NULL REFERENCES events (id) ON DELETE CASCADE,
+    booking_id      uuid NOT NULL REFERENCES bookings (id) ON DELETE CASCADE,
+    holder_id       integer NOT NULL REFERENCES users (id),
+    price           integer NOT NULL CHECK (price >= 0),
+    status          text NOT NULL DEFAULT 'valid'
+                    CHECK (status IN ('valid', 'checked_in', 'refunded', 'transferred')),
+    attendee_name   text,
+    attendee_email  text,
+    previous_id     bigint UNIQUE REFERENCES issued_tickets (id),
+    issued_at       timestamptz NOT NULL DEFAULT now(),
+    updated_at      timestamptz NOT NULL DEFAULT now(),
+    checked_in_at   timestamptz,
+    checked_in_gate text,
+    CHECK ((attendee_name IS NULL) = (attendee_email IS NULL)),
+    CHECK ((checked_in_at IS NOT NULL) = (status = 'checked_in'))
+);
+CREATE UNIQUE INDEX issued_tickets_live_seat_idx ON issued_tickets (seat_id)
+    WHERE status IN ('valid', 'checked_in');
+CREATE INDEX issued_tickets_holder_idx ON issued_tickets (holder_id, id DESC);
+CREATE INDEX issued_tickets_booking_idx ON issued_tickets (booking_id);
+CREATE INDEX issued_tickets_event_idx ON issued_tickets (event_id, status);
+INSERT INTO issued_tickets (code, seat_id, event_id, booking_id, holder_id, price, issued_at)
+SELECT t.code, t.id, t.event_id, t.booking_id, b.buyer_id, t.price,
+       coalesce(b.paid_at, t.updated_at)
+FROM tickets AS t JOIN bookings AS b ON b.id = t.booking_id
+WHERE t.status = 'sold' AND t.code IS NOT NULL
+ORDER BY t.id;
+UPDATE tickets SET code = NULL WHERE code IS NOT NULL
+"""
+
+DOWNGRADE = """
+UPDATE tickets AS t SET code = i.code FROM issued_tickets AS i
+WHERE i.seat_id = t.id AND i.booking_id = t.booking_id AND i.previous_id IS NULL;
+DROP TABLE issued_tickets
+"""
+
+
+def _run(script: str) -> None:
+    # asyncpg prepares each statement, so a script goes one statement at a time.
+    for statement in script.split(";\n"):
+        if statement.strip():
+            op.execute(statement)
+
+
+def upgrade() -> None:
+    _run(UPGRADE)
+
+
+def downgrade() -> None:
+    _run(DOWNGRADE)

@@ -1,0 +1,80 @@
+"""Steps of tickets.feature (spec/tickets.md)."""
+
+import io
+
+import segno
+from pytest_bdd import given, parsers, scenarios, then, when
+
+from src.service.ticketing.adapters.qr import BORDER, SCALE
+from test.e2e.helpers import NAME, SEATS, expect, seat_list, sign_up
+from test.e2e.scene import Scene
+from test.e2e.tickets_steps import my_tickets, ticket_for
+
+scenarios("tickets.feature")
+SEAT = r"(?P<seat>\d+-\d+)"
+
+
+@given(parsers.re(rf"{NAME} holds a paid ticket for seat {SEAT}"))
+def holds_paid_ticket(scene: Scene, name: str, seat: str):
+    booking = scene.settled(name, "pending_payment", seats=[seat])
+    buyer = scene.actors[name]
+    expect(scene.client.post(f"/api/booking/{booking['id']}/pay", headers=buyer.headers), 200)
+
+
+@then(parsers.re(rf"{NAME} holds valid tickets for seats {SEATS} at (?P<price>\d+) each"),
+      converters={"price": int})
+def holds_tickets(scene: Scene, name: str, seats: str, price: int):
+    tickets = my_tickets(scene, scene.actors[name])
+    assert sorted(t["seat_position"] for t in tickets) == sorted(seat_list(seats))
+    assert {(t["status"], t["price"], t["event"]["id"]) for t in tickets} == {
+        ("valid", price, scene.event["id"])}
+    codes = [t["code"] for t in tickets]
+    assert all(len(c) >= 22 for c in codes) and len(set(codes)) == len(codes)
+
+
+@then(parsers.re(rf"the QR code of {NAME}'s ticket for seat {SEAT} draws its code"))
+def qr_draws_code(scene: Scene, name: str, seat: str):
+    actor = scene.actors[name]
+    ticket = ticket_for(scene, actor, seat)
+    response = scene.client.get(f"/api/ticket/{ticket['id']}/qr.png", headers=actor.headers)
+    assert response.status_code == 200 and response.headers["content-type"] == "image/png"
+    expected = io.BytesIO()
+    segno.make(ticket["code"], error="m").save(expected, kind="png", scale=SCALE, border=BORDER)
+    assert response.content == expected.getvalue()
+    again = scene.client.get(f"/api/ticket/{ticket['id']}/qr.png",
+                             headers=actor.headers | {"If-None-Match": response.headers["etag"]})
+    assert again.status_code == 304
+
+
+@when(parsers.re(rf'{NAME} names "(?P<who>[^"]+)" <(?P<email>[^>]+)> as the attendee of '
+                 rf"seat {SEAT}"))
+def names_attendee(scene: Scene, name: str, who: str, email: str, seat: str):
+    actor = scene.actors[name]
+    ticket = ticket_for(scene, actor, seat)
+    scene.notes["ticket"] = ticket
+    scene.response = scene.client.put(f"/api/ticket/{ticket['id']}/attendee",
+                                      json={"name": who, "email": email}, headers=actor.headers)
+    expect(scene.response, 200)
+
+
+@then(parsers.re(rf'the ticket for seat {SEAT} shows the attendee "(?P<who>[^"]+)"'))
+def shows_attendee(scene: Scene, seat: str, who: str):
+    ticket = ticket_for(scene, scene.owner, seat)
+    assert ticket["attendee"]["name"] == who
+
+
+@then(parsers.re(rf"the seller sees the ticket for seat {SEAT} without its code"))
+def seller_sees(scene: Scene, seat: str):
+    ticket_id = scene.notes["ticket"]["id"]
+    seen = expect(scene.client.get(f"/api/ticket/{ticket_id}", headers=scene.seller.headers), 200)
+    assert (seen["seat_position"], seen["code"]) == (seat, None)
+
+
+@then(parsers.re(rf"{NAME}, another buyer, cannot see the ticket for seat {SEAT}"))
+def stranger_cannot_see(scene: Scene, name: str, seat: str):
+    stranger = scene.actors.setdefault(name, sign_up(scene.client, "buyer", name))
+    ticket_id = scene.notes["ticket"]["id"]
+    response = scene.client.get(f"/api/ticket/{ticket_id}", headers=stranger.headers)
+    assert (response.status_code, response.json()) == (404, {"detail": "Ticket not found"})
+    qr = scene.client.get(f"/api/ticket/{ticket_id}/qr.svg", headers=stranger.headers)
+    assert qr.status_code == 404
