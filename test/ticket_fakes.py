@@ -4,14 +4,16 @@
 from collections.abc import Callable
 from dataclasses import replace
 
-from src.service.lifecycle import ISSUED, BookingStatus
+from src.service.lifecycle import CHECK_IN, ISSUED, LIVE_TICKETS, BookingStatus
 from src.service.ticketing.application.create_booking import BookingRequest
 from src.service.ticketing.application.create_event import EventDraft
 from src.service.ticketing.application.ticket_views import Page, TicketEvent, TicketView
 from src.service.ticketing.bootstrap import TicketAdapters, build
 from src.service.ticketing.domain.booking import Booking, SeatSelectionMode
+from src.service.ticketing.domain.check_in import ScanRecord
+from src.service.ticketing.domain.event import Attendance
 from src.service.ticketing.domain.issued_ticket import IssuedTicket, new_code
-from src.service.ticketing.domain.user import Principal, Role
+from src.service.ticketing.domain.user import Principal, Role, User
 from src.service.ticketing.settings import TicketingSettings
 from test.ticketing_fakes import (
     FakeBookings,
@@ -39,6 +41,8 @@ class TicketStore(Store):
     def __init__(self) -> None:
         super().__init__()
         self.issued: dict[int, IssuedTicket] = {}
+        self.staff: dict[int, list[int]] = {}  # event id → user ids, in the order added
+        self.scans: list[ScanRecord] = []
         self.between_read_and_write: Callable[[], None] | None = None
 
     def interleave(self) -> None:
@@ -98,11 +102,67 @@ class FakeIssuedTickets:
         return True
 
 
+    async def by_code(self, code):
+        return next((t for t in self.store.issued.values() if t.code == code), None)
+
+    async def check_in(self, ticket_id, at, gate):
+        self.store.interleave()
+        ticket = self.store.issued[ticket_id]
+        if not CHECK_IN.allows(ticket.status):
+            return False
+        self.store.issued[ticket_id] = replace(ticket, status=CHECK_IN.target, checked_in_at=at,
+                                               checked_in_gate=gate)
+        return True
+
+
+class FakeDoor:
+    def __init__(self, store: TicketStore) -> None:
+        self.store = store
+
+    async def is_staff(self, event_id, user_id):
+        return user_id in self.store.staff.get(event_id, [])
+
+    async def add_staff(self, event_id, user_id):
+        staff = self.store.staff.setdefault(event_id, [])
+        if user_id not in staff:
+            staff.append(user_id)
+
+    async def remove_staff(self, event_id, user_id):
+        staff = self.store.staff.get(event_id, [])
+        if user_id not in staff:
+            return False
+        staff.remove(user_id)
+        return True
+
+    async def staff(self, event_id):
+        return [self.store.users[i] for i in self.store.staff.get(event_id, [])]
+
+    async def scan_by_nonce(self, event_id, nonce):
+        return next((r for r in self.store.scans
+                     if r.event_id == event_id and r.nonce == nonce), None)
+
+    async def log_scan(self, record):
+        if record.nonce is not None and await self.scan_by_nonce(record.event_id, record.nonce):
+            return False
+        self.store.scans.append(replace(record, id=len(self.store.scans) + 1))
+        return True
+
+    async def scans(self, event_id, limit, offset):
+        mine = [r for r in reversed(self.store.scans) if r.event_id == event_id]
+        return Page(tuple(mine[offset:offset + limit]), len(mine), limit, offset)
+
+    async def attendance(self, event_id):
+        tickets = [t for t in self.store.issued.values() if t.event_id == event_id]
+        return Attendance(sum(t.status is CHECK_IN.target for t in tickets),
+                          sum(t.status in LIVE_TICKETS for t in tickets))
+
+
 class TicketUnitOfWork(FakeUnitOfWork):
     def __init__(self, store: TicketStore, clock: FixedClock) -> None:
         super().__init__(store, clock)
         self.bookings = TicketBookings(store, clock)
         self.issued_tickets = FakeIssuedTickets(store)
+        self.door = FakeDoor(store)
 
 
 class FakeQr:
@@ -130,6 +190,12 @@ class TicketWorld:
 
     def uow(self) -> TicketUnitOfWork:
         return TicketUnitOfWork(self.store, self.clock)
+
+    def account(self, principal: Principal, email: str, name: str = "") -> User:
+        """A registered user with `principal`'s id and role."""
+        user = User(principal.user_id, email, name or email.split("@")[0], principal.role)
+        self.store.users[user.id] = user
+        return user
 
     async def event(self, seller: Principal = SELLER) -> int:
         draft = EventDraft("Show", "", "Hall", LAYOUT)

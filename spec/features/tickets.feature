@@ -19,3 +19,14 @@ Feature: Tickets after payment
     Then the ticket for seat 2-2 shows the attendee "Ann Lee"
     And the seller sees the ticket for seat 2-2 without its code
     And Mallory, another buyer, cannot see the ticket for seat 2-2
+
+  Scenario: The door admits a ticket once and logs every scan
+    Given Alice holds a paid ticket for seat 1-3
+    And Gil is a buyer
+    And the seller adds Gil as door staff
+    When Gil scans Alice's ticket for seat 1-3 at gate "North"
+    Then the ticket is admitted at gate "North"
+    When the seller scans the same code at gate "South"
+    Then the scan is refused with 409 naming gate "North"
+    And the event shows 1 checked in of 1 sold
+    And the scan log shows checked_in, already_checked_in

@@ -143,11 +143,25 @@ class IssuedTicketTransition:
 
 
 ISSUED = IssuedTicketStatus.VALID  # the status of a ticket when it is issued
-ISSUED_TRANSITIONS: tuple[IssuedTicketTransition, ...] = ()
+# The door admits a valid ticket once (spec/tickets.md, rule 9).
+CHECK_IN = IssuedTicketTransition("check_in", (IssuedTicketStatus.VALID,),
+                                  IssuedTicketStatus.CHECKED_IN, Owner.TICKETING)
+ISSUED_TRANSITIONS: tuple[IssuedTicketTransition, ...] = (CHECK_IN,)
 # Live: the ticket still stands for its seat (at most one per seat, a unique index holds it).
 LIVE_TICKETS: frozenset[IssuedTicketStatus] = frozenset(
     {IssuedTicketStatus.VALID, IssuedTicketStatus.CHECKED_IN}
 )
+
+
+class ScanOutcome(StrEnum):
+    """What a door scan found (spec/tickets.md, rule 9); every scan is logged with one."""
+
+    CHECKED_IN = "checked_in"
+    ALREADY_CHECKED_IN = "already_checked_in"
+    REFUNDED = "refunded"
+    TRANSFERRED = "transferred"
+    WRONG_EVENT = "wrong_event"
+    UNKNOWN_CODE = "unknown_code"
 
 
 def sql_in(column: str, statuses: Iterable[StrEnum]) -> str:

@@ -78,3 +78,56 @@ def stranger_cannot_see(scene: Scene, name: str, seat: str):
     assert (response.status_code, response.json()) == (404, {"detail": "Ticket not found"})
     qr = scene.client.get(f"/api/ticket/{ticket_id}/qr.svg", headers=stranger.headers)
     assert qr.status_code == 404
+
+
+@given(parsers.re(rf"the seller adds {NAME} as door staff"))
+def adds_staff(scene: Scene, name: str):
+    response = scene.client.post(f"/api/event/{scene.event['id']}/staff",
+                                 json={"email": scene.actors[name].email},
+                                 headers=scene.seller.headers)
+    assert expect(response, 201)["id"] == scene.actors[name].id
+
+
+def _scan(scene: Scene, who, code: str, gate: str) -> None:
+    scene.notes["code"] = code
+    scene.response = scene.client.post(f"/api/event/{scene.event['id']}/check-in",
+                                       json={"code": code, "gate": gate}, headers=who.headers)
+
+
+@when(parsers.re(rf"{NAME} scans (?P<holder>\w+)'s ticket for seat {SEAT} at gate "
+                 r'"(?P<gate>[^"]+)"'))
+def scans_ticket(scene: Scene, name: str, holder: str, seat: str, gate: str):
+    ticket = ticket_for(scene, scene.actors[holder], seat)
+    _scan(scene, scene.actors[name], ticket["code"], gate)
+
+
+@when(parsers.re(r'the seller scans the same code at gate "(?P<gate>[^"]+)"'))
+def seller_scans_again(scene: Scene, gate: str):
+    _scan(scene, scene.seller, scene.notes["code"], gate)
+
+
+@then(parsers.re(r'the ticket is admitted at gate "(?P<gate>[^"]+)"'))
+def admitted(scene: Scene, gate: str):
+    body = expect(scene.response, 200)
+    assert (body["result"], body["gate"], body["ticket"]["status"]) == (
+        "checked_in", gate, "checked_in")
+
+
+@then(parsers.re(r'the scan is refused with 409 naming gate "(?P<gate>[^"]+)"'))
+def refused_naming_gate(scene: Scene, gate: str):
+    detail = expect(scene.response, 409)["detail"]
+    assert detail.startswith("Ticket already checked in at ") and detail.endswith(f"(gate {gate})")
+
+
+@then(parsers.re(r"the event shows (?P<checked_in>\d+) checked in of (?P<sold>\d+) sold"),
+      converters={"checked_in": int, "sold": int})
+def event_counts(scene: Scene, checked_in: int, sold: int):
+    event = expect(scene.client.get(f"/api/event/{scene.event['id']}"), 200)
+    assert event["attendance"] == {"checked_in": checked_in, "sold": sold}
+
+
+@then(parsers.re(r"the scan log shows (?P<results>[\w, ]+)"))
+def scan_log(scene: Scene, results: str):
+    log = expect(scene.client.get(f"/api/event/{scene.event['id']}/check-ins",
+                                  headers=scene.seller.headers), 200)
+    assert [s["result"] for s in reversed(log["items"])] == [r.strip() for r in results.split(",")]

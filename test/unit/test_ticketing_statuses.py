@@ -6,10 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from src.service.lifecycle import BookingStatus, IssuedTicketStatus, TicketStatus
+from src.service.lifecycle import BookingStatus, IssuedTicketStatus, ScanOutcome, TicketStatus
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "service"
-STATUSES = sorted({*BookingStatus, *TicketStatus, *IssuedTicketStatus}, key=len, reverse=True)
+STATUSES = sorted({*BookingStatus, *TicketStatus, *IssuedTicketStatus, *ScanOutcome}, key=len,
+                  reverse=True)
 # A quoted status not used as a key (`row["sold"]` reads a column named after it).
 QUOTED = re.compile(rf"""(?<![\[\w])['"]({"|".join(STATUSES)})['"](?!\])""")
 # The event's own status vocabulary still lives in its domain module; "available" there is an

@@ -24,7 +24,10 @@ from src.service.ticketing.adapters.postgres_acks import PostgresAckLog
 from src.service.ticketing.adapters.postgres_inbox import PostgresBookingInbox
 from src.service.ticketing.adapters.qr import SegnoQrRenderer
 from src.service.ticketing.adapters.security import Argon2PasswordHasher, JwtTokenCodec
+from src.service.ticketing.application.add_staff import AddStaff
 from src.service.ticketing.application.cancel_booking import CancelBooking
+from src.service.ticketing.application.check_in import CheckIn
+from src.service.ticketing.application.check_in_batch import CheckInBatch
 from src.service.ticketing.application.create_booking import CreateBooking
 from src.service.ticketing.application.create_event import CreateEvent
 from src.service.ticketing.application.dispatch import Dispatch
@@ -36,7 +39,9 @@ from src.service.ticketing.application.layouts import EventLayouts
 from src.service.ticketing.application.list_bookings import ListBookings
 from src.service.ticketing.application.list_events import ListEvents
 from src.service.ticketing.application.list_my_tickets import ListMyTickets
+from src.service.ticketing.application.list_scans import ListScans
 from src.service.ticketing.application.list_seats import ListSeats
+from src.service.ticketing.application.list_staff import ListStaff
 from src.service.ticketing.application.log_in import LogIn
 from src.service.ticketing.application.pay_booking import PayBooking
 from src.service.ticketing.application.ports import (
@@ -56,6 +61,7 @@ from src.service.ticketing.application.ports import (
 from src.service.ticketing.application.recent_bookings import RecentBookings
 from src.service.ticketing.application.register_user import RegisterUser
 from src.service.ticketing.application.relay_outbox import RelayOutbox
+from src.service.ticketing.application.remove_staff import RemoveStaff
 from src.service.ticketing.application.set_attendee import SetAttendee
 from src.service.ticketing.application.ticket_qr import TicketQr
 from src.service.ticketing.settings import TicketingSettings
@@ -86,12 +92,18 @@ class TicketAdapters:
 
 @dataclass(frozen=True)
 class TicketUseCases:
-    """The use cases of issued tickets (spec/tickets.md), wired."""
+    """The use cases of issued tickets and their door (spec/tickets.md), wired."""
 
     list_mine: ListMyTickets
     get: GetTicket
     qr: TicketQr
     set_attendee: SetAttendee
+    add_staff: AddStaff
+    remove_staff: RemoveStaff
+    list_staff: ListStaff
+    check_in: CheckIn
+    check_in_batch: CheckInBatch
+    list_scans: ListScans
 
 
 @dataclass(frozen=True)
@@ -121,12 +133,17 @@ class Ticketing:
     tickets: TicketUseCases
 
 
-def build_tickets(uow: UnitOfWorkFactory, adapters: TicketAdapters) -> TicketUseCases:
+def build_tickets(
+    uow: UnitOfWorkFactory, layouts: EventLayouts, clock: Clock, adapters: TicketAdapters
+) -> TicketUseCases:
     """Wire the ticket use cases; QR codes are drawn by segno unless `adapters` says else."""
     qr = adapters.qr or SegnoQrRenderer()
     return TicketUseCases(
         list_mine=ListMyTickets(uow), get=GetTicket(uow), qr=TicketQr(uow, qr),
-        set_attendee=SetAttendee(uow),
+        set_attendee=SetAttendee(uow), add_staff=AddStaff(uow, layouts),
+        remove_staff=RemoveStaff(uow, layouts), list_staff=ListStaff(uow, layouts),
+        check_in=CheckIn(uow, layouts, clock), check_in_batch=CheckInBatch(uow, layouts, clock),
+        list_scans=ListScans(uow, layouts),
     )
 
 
@@ -157,7 +174,7 @@ def build(
         cancel_booking=CancelBooking(uow, dispatch, notifier, key_ttl_s),
         pay_booking=PayBooking(uow, notifier, key_ttl_s),
         relay_outbox=_relay(settings, uow, layouts, dispatch, notifier),
-        tickets=build_tickets(uow, ticket_adapters or TicketAdapters()),
+        tickets=build_tickets(uow, layouts, clock, ticket_adapters or TicketAdapters()),
     )
 
 

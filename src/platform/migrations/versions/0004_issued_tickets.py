@@ -3,6 +3,8 @@
 `issued_tickets` holds the document a holder shows at the door; `tickets` stays the seat map
 of record. A partial unique index keeps at most one live (`valid` or `checked_in`) ticket per
 seat. Codes already written to `tickets.code` move here (the column is no longer written).
+`event_staff` is who may scan for an event besides its seller; `check_in_scans` is the
+append-only log of every scan, unique per event by an offline gate's nonce.
 
 Revision ID: 0004
 Revises: 0003
@@ -41,6 +43,36 @@ CREATE UNIQUE INDEX issued_tickets_live_seat_idx ON issued_tickets (seat_id)
 CREATE INDEX issued_tickets_holder_idx ON issued_tickets (holder_id, id DESC);
 CREATE INDEX issued_tickets_booking_idx ON issued_tickets (booking_id);
 CREATE INDEX issued_tickets_event_idx ON issued_tickets (event_id, status);
+CREATE TABLE event_staff (
+    event_id integer NOT NULL REFERENCES events (id) ON DELETE CASCADE,
+    user_id  integer NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    added_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (event_id, user_id)
+);
+CREATE TABLE check_in_scans (
+    id          bigserial PRIMARY KEY,
+    event_id    integer NOT NULL REFERENCES events (id) ON DELETE CASCADE,
+    ticket_id   bigint REFERENCES issued_tickets (id) ON DELETE CASCADE,
+    code        text NOT NULL,
+    result      text NOT NULL CHECK (result IN ('checked_in', 'already_checked_in', 'refunded',
+                                                'transferred', 'wrong_event', 'unknown_code')),
+    gate        text,
+    staff_id    integer NOT NULL REFERENCES users (id),
+    scanned_at  timestamptz NOT NULL,
+    recorded_at timestamptz NOT NULL DEFAULT now(),
+    nonce       text,
+    UNIQUE (event_id, nonce)
+);
+CREATE INDEX check_in_scans_event_idx ON check_in_scans (event_id, id DESC);
+-- Append-only: a scan is never changed or deleted, except with its event or ticket (a
+-- cascade, which fires this trigger from the foreign key's own trigger: depth 2).
+CREATE FUNCTION check_in_scans_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP = 'DELETE' AND pg_trigger_depth() > 1 THEN
+    RETURN OLD; END IF; RAISE EXCEPTION 'check_in_scans is append-only'; END
+$$;
+CREATE TRIGGER check_in_scans_append_only BEFORE UPDATE OR DELETE ON check_in_scans
+    FOR EACH ROW EXECUTE FUNCTION check_in_scans_append_only();
 INSERT INTO issued_tickets (code, seat_id, event_id, booking_id, holder_id, price, issued_at)
 SELECT t.code, t.id, t.event_id, t.booking_id, b.buyer_id, t.price,
        coalesce(b.paid_at, t.updated_at)
@@ -53,12 +85,16 @@ UPDATE tickets SET code = NULL WHERE code IS NOT NULL
 DOWNGRADE = """
 UPDATE tickets AS t SET code = i.code FROM issued_tickets AS i
 WHERE i.seat_id = t.id AND i.booking_id = t.booking_id AND i.previous_id IS NULL;
+DROP TABLE check_in_scans;
+DROP FUNCTION check_in_scans_append_only;
+DROP TABLE event_staff;
 DROP TABLE issued_tickets
 """
 
 
 def _run(script: str) -> None:
-    # asyncpg prepares each statement, so a script goes one statement at a time.
+    # asyncpg prepares each statement, so a script goes one statement at a time (statements
+    # end with ";" and a newline; the trigger's body has none).
     for statement in script.split(";\n"):
         if statement.strip():
             op.execute(statement)

@@ -14,6 +14,7 @@ import asyncpg
 from src.platform.db import UNAVAILABLE
 from src.service.ticketing.adapters.postgres_bookings import PostgresBookingRepository
 from src.service.ticketing.adapters.postgres_keys import PostgresKeyRepository
+from src.service.ticketing.adapters.postgres_door import PostgresDoorRepository
 from src.service.ticketing.adapters.postgres_rows import stats_from_row, ticket_from_row
 from src.service.ticketing.adapters.postgres_tickets import PostgresIssuedTicketRepository
 from src.service.ticketing.application.ports import Unavailable
@@ -52,6 +53,7 @@ class PostgresUnitOfWork:
         self.bookings = PostgresBookingRepository(self._conn)
         self.keys = PostgresKeyRepository(self._conn)
         self.issued_tickets = PostgresIssuedTicketRepository(self._conn)
+        self.door = PostgresDoorRepository(self._conn)
         return self
 
     async def __aexit__(

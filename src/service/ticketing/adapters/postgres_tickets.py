@@ -5,10 +5,11 @@ compare-and-set whose `WHERE status …` comes from an `IssuedTicketTransition` 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 import asyncpg
 
-from src.service.lifecycle import ISSUED, IssuedTicketStatus, sql_in
+from src.service.lifecycle import CHECK_IN, ISSUED, IssuedTicketStatus, sql_in
 from src.service.seats import SeatPosition
 from src.service.ticketing.application.ticket_views import Page, TicketEvent, TicketView
 from src.service.ticketing.domain.issued_ticket import Attendee, IssuedTicket, new_code
@@ -33,6 +34,12 @@ FROM unnest($2::bigint[], $3::text[]) AS c(id, code) JOIN tickets AS t ON t.id =
 _SET_ATTENDEE = (
     "UPDATE issued_tickets SET attendee_name = $2, attendee_email = $3, updated_at = now() "
     f"WHERE id = $1 AND {sql_in('status', (IssuedTicketStatus.VALID,))}"
+)
+
+_BY_CODE = _SELECT + "WHERE i.code = $1"
+_CHECK_IN = (
+    f"UPDATE issued_tickets SET status = '{CHECK_IN.target}', checked_in_at = $2, "
+    f"checked_in_gate = $3, updated_at = now() WHERE id = $1 AND {CHECK_IN.guard()}"
 )
 
 
@@ -93,3 +100,12 @@ class PostgresIssuedTicketRepository:
         """Compare-and-set on `valid`; False when the ticket was no longer valid."""
         done = await self._conn.execute(_SET_ATTENDEE, ticket_id, attendee.name, attendee.email)
         return done != "UPDATE 0"
+
+    async def by_code(self, code: str) -> IssuedTicket | None:
+        """The ticket with this code, or None."""
+        row = await self._conn.fetchrow(_BY_CODE, code)
+        return issued_from_row(row) if row else None
+
+    async def check_in(self, ticket_id: int, at: datetime, gate: str | None) -> bool:
+        """Compare-and-set by `CHECK_IN`; False when the ticket was no longer valid."""
+        return await self._conn.execute(_CHECK_IN, ticket_id, at, gate) != "UPDATE 0"

@@ -19,9 +19,10 @@ from src.service.lifecycle import BookingStatus, IssuedTicketStatus, Transition
 from src.service.ticketing.application.ticket_views import Page, TicketView
 from src.service.ticketing.application.views import BookingView, OutboxEntry
 from src.service.ticketing.domain.booking import Booking, FailureReason
-from src.service.ticketing.domain.event import Event, SubsectionStats
+from src.service.ticketing.domain.check_in import ScanRecord
+from src.service.ticketing.domain.event import Attendance, Event, SubsectionStats
 from src.service.ticketing.domain.idempotency import KeyUse, Operation
-from src.service.ticketing.domain.issued_ticket import Attendee
+from src.service.ticketing.domain.issued_ticket import Attendee, IssuedTicket
 from src.service.ticketing.domain.seating import SeatingConfig
 from src.service.ticketing.domain.ticket import Ticket
 from src.service.ticketing.domain.user import Role, User
@@ -146,6 +147,42 @@ class IssuedTicketRepository(Protocol):
         """Compare-and-set on `valid`: store the attendee; False when the ticket was no longer
         valid."""
 
+    async def by_code(self, code: str) -> IssuedTicket | None:
+        """The ticket with this code (of any event, in any status), or None."""
+
+    async def check_in(self, ticket_id: int, at: datetime, gate: str | None) -> bool:
+        """Compare-and-set by `lifecycle.CHECK_IN`, recording when and where; False when the
+        ticket was no longer valid."""
+
+
+class DoorRepository(Protocol):
+    """Door staff of events and the append-only scan log (spec/tickets.md, rules 8–11)."""
+
+    async def is_staff(self, event_id: int, user_id: int) -> bool:
+        """True when the seller added this user as door staff of the event."""
+
+    async def add_staff(self, event_id: int, user_id: int) -> None:
+        """Make the user door staff of the event (nothing changes if they are already)."""
+
+    async def remove_staff(self, event_id: int, user_id: int) -> bool:
+        """Remove the user from the event's door staff; False when they were not on it."""
+
+    async def staff(self, event_id: int) -> list[User]:
+        """The event's door staff, in the order they were added."""
+
+    async def scan_by_nonce(self, event_id: int, nonce: str) -> ScanRecord | None:
+        """The scan an offline gate uploaded with this nonce for the event, or None."""
+
+    async def log_scan(self, record: ScanRecord) -> bool:
+        """Append the scan to the log; False (and nothing written) when the event already has
+        a scan with the record's nonce."""
+
+    async def scans(self, event_id: int, limit: int, offset: int) -> Page[ScanRecord]:
+        """One page of the event's scan log, newest first."""
+
+    async def attendance(self, event_id: int) -> Attendance:
+        """Tickets of the event checked in, and tickets sold that still stand."""
+
 
 class BookingInbox(Protocol):
     """Where new bookings are stored: the accept path's one PostgreSQL write. Idempotency keys
@@ -192,6 +229,10 @@ class UnitOfWork(Protocol):
         """Idempotency keys, in this transaction."""
     def issued_tickets(self) -> IssuedTicketRepository:
         """Issued tickets, in this transaction."""
+
+    @property
+    def door(self) -> DoorRepository:
+        """Door staff and scans, in this transaction."""
 
     async def __aenter__(self) -> UnitOfWork:
         """Begin the transaction."""

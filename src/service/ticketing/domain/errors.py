@@ -13,6 +13,11 @@ class NotFound(DomainError):
     """The thing asked for does not exist or is not visible to the caller."""
 
 
+class Conflict(DomainError):
+    """The request is well formed but the thing is not in a state that allows it (e.g. a
+    ticket already checked in); nothing was changed by it."""
+
+
 class Forbidden(DomainError):
     """The caller is known but may not do this."""
 

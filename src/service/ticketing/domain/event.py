@@ -29,8 +29,17 @@ class SubsectionStats:
 
 
 @dataclass(frozen=True)
+class Attendance:
+    """Live counts at the door (spec/tickets.md, rule 11): tickets checked in, and tickets
+    sold that still stand for their seat (valid or checked in)."""
+
+    checked_in: int
+    sold: int
+
+
+@dataclass(frozen=True)
 class Event:
-    """An event; `stats` is filled only where a use case asks for it."""
+    """An event; `stats` and `attendance` are filled only where a use case asks for them."""
 
     id: int
     seller_id: int
@@ -42,6 +51,7 @@ class Event:
     status: EventStatus
     created_at: datetime
     stats: tuple[SubsectionStats, ...] = field(default=())
+    attendance: Attendance | None = None
 
     @property
     def on_sale(self) -> bool:

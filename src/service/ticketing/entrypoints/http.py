@@ -19,6 +19,7 @@ from src.service.ticketing.application.ports import Unavailable
 from src.service.ticketing.bootstrap import Ticketing, running
 from src.service.ticketing.entrypoints import (
     api_bookings,
+    api_door,
     api_events,
     api_tickets,
     api_users,
@@ -85,7 +86,7 @@ def create_app(service: Ticketing | None = None, fast_path: bool = True) -> Fast
         app.add_middleware(BookingFastPath)
     if service is not None:
         app.state.ticketing = service
-    for module in (api_users, api_events, api_bookings, sse, api_tickets):
+    for module in (api_users, api_events, api_bookings, sse, api_tickets, api_door):
         app.include_router(module.router)
 
     @app.get("/health", tags=["ops"])

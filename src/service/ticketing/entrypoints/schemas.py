@@ -73,8 +73,15 @@ class SubsectionOut(BaseModel):
     sold: int
 
 
+class AttendanceOut(BaseModel):
+    """Live counts at the door (spec/tickets.md, rule 11)."""
+
+    checked_in: int
+    sold: int
+
+
 class EventOut(BaseModel):
-    """An event; `subsections` only on the detail route."""
+    """An event; `subsections` and `attendance` only on the detail route."""
 
     id: int
     seller_id: int
@@ -86,16 +93,19 @@ class EventOut(BaseModel):
     status: str
     created_at: datetime
     subsections: list[SubsectionOut] | None = None
+    attendance: AttendanceOut | None = None
 
     @classmethod
     def of(cls, event: Event) -> "EventOut":
         """From the domain event."""
         subsections = [SubsectionOut(**vars(s)) for s in event.stats] if event.stats else None
+        attendance = AttendanceOut(**vars(event.attendance)) if event.attendance else None
         return cls(
             id=event.id, seller_id=event.seller_id, name=event.name,
             description=event.description, venue_name=event.venue_name,
             seating_config=event.seating_config.to_dict(), is_active=event.is_active,
             status=event.status.value, created_at=event.created_at, subsections=subsections,
+            attendance=attendance,
         )
 
 
