@@ -4,7 +4,7 @@
 from collections.abc import Callable
 from dataclasses import replace
 
-from src.service.lifecycle import CHECK_IN, ISSUED, LIVE_TICKETS, BookingStatus
+from src.service.lifecycle import CHECK_IN, ISSUED, LIVE_TICKETS, TRANSFER, BookingStatus
 from src.service.ticketing.application.create_booking import BookingRequest
 from src.service.ticketing.application.create_event import EventDraft
 from src.service.ticketing.application.ticket_views import Page, TicketEvent, TicketView
@@ -74,8 +74,8 @@ class TicketBookings(FakeBookings):
 
 
 class FakeIssuedTickets:
-    def __init__(self, store: TicketStore) -> None:
-        self.store = store
+    def __init__(self, store: TicketStore, clock: FixedClock) -> None:
+        self.store, self.clock = store, clock
 
     def _view(self, ticket: IssuedTicket) -> TicketView:
         event = self.store.events[ticket.event_id]
@@ -113,6 +113,19 @@ class FakeIssuedTickets:
         self.store.issued[ticket_id] = replace(ticket, status=CHECK_IN.target, checked_in_at=at,
                                                checked_in_gate=gate)
         return True
+
+
+    async def transfer(self, ticket, recipient_id, code):
+        self.store.interleave()
+        old = self.store.issued[ticket.id]
+        if not TRANSFER.allows(old.status):
+            return None
+        self.store.issued[old.id] = replace(old, status=TRANSFER.target)
+        new_id = len(self.store.issued) + 1
+        self.store.issued[new_id] = replace(old, id=new_id, code=code, holder_id=recipient_id,
+                                            status=ISSUED, attendee=None, previous_id=old.id,
+                                            issued_at=self.clock.now())
+        return new_id
 
 
 class FakeDoor:
@@ -161,7 +174,7 @@ class TicketUnitOfWork(FakeUnitOfWork):
     def __init__(self, store: TicketStore, clock: FixedClock) -> None:
         super().__init__(store, clock)
         self.bookings = TicketBookings(store, clock)
-        self.issued_tickets = FakeIssuedTickets(store)
+        self.issued_tickets = FakeIssuedTickets(store, clock)
         self.door = FakeDoor(store)
 
 

@@ -30,3 +30,17 @@ Feature: Tickets after payment
     Then the scan is refused with 409 naming gate "North"
     And the event shows 1 checked in of 1 sold
     And the scan log shows checked_in, already_checked_in
+
+  Scenario: After a transfer the old code is refused and the new one admitted once
+    Given Alice holds a paid ticket for seat 2-1
+    And Bob is a buyer
+    When Alice names "Ann Lee" <ann@example.com> as the attendee of seat 2-1
+    And Alice transfers her ticket for seat 2-1 to Bob
+    Then Alice's ticket for seat 2-1 is transferred
+    And Bob holds a valid ticket for seat 2-1 with a new code
+    When the seller scans Alice's old code at gate "Main"
+    Then the request is rejected with 409 "Ticket was transferred: this code is no longer valid"
+    When the seller scans Bob's ticket for seat 2-1 at gate "Main"
+    Then the ticket is admitted at gate "Main"
+    When the seller scans the same code at gate "Side"
+    Then the scan is refused with 409 naming gate "Main"

@@ -146,7 +146,11 @@ ISSUED = IssuedTicketStatus.VALID  # the status of a ticket when it is issued
 # The door admits a valid ticket once (spec/tickets.md, rule 9).
 CHECK_IN = IssuedTicketTransition("check_in", (IssuedTicketStatus.VALID,),
                                   IssuedTicketStatus.CHECKED_IN, Owner.TICKETING)
-ISSUED_TRANSITIONS: tuple[IssuedTicketTransition, ...] = (CHECK_IN,)
+# The holder gives the seat to another buyer: the old ticket ends, a new one is issued to them
+# (spec/tickets.md, rule 12).
+TRANSFER = IssuedTicketTransition("transfer", (IssuedTicketStatus.VALID,),
+                                  IssuedTicketStatus.TRANSFERRED, Owner.TICKETING)
+ISSUED_TRANSITIONS: tuple[IssuedTicketTransition, ...] = (CHECK_IN, TRANSFER)
 # Live: the ticket still stands for its seat (at most one per seat, a unique index holds it).
 LIVE_TICKETS: frozenset[IssuedTicketStatus] = frozenset(
     {IssuedTicketStatus.VALID, IssuedTicketStatus.CHECKED_IN}

@@ -131,3 +131,40 @@ def scan_log(scene: Scene, results: str):
     log = expect(scene.client.get(f"/api/event/{scene.event['id']}/check-ins",
                                   headers=scene.seller.headers), 200)
     assert [s["result"] for s in reversed(log["items"])] == [r.strip() for r in results.split(",")]
+
+
+@when(parsers.re(rf"{NAME} transfers (?:her|his|their) ticket for seat {SEAT} to "
+                 r"(?P<recipient>\w+)"))
+def transfers(scene: Scene, name: str, seat: str, recipient: str):
+    actor = scene.actors[name]
+    ticket = ticket_for(scene, actor, seat)
+    scene.notes["old"] = ticket
+    response = scene.client.post(f"/api/ticket/{ticket['id']}/transfer",
+                                 json={"to_email": scene.actors[recipient].email},
+                                 headers=actor.headers)
+    assert expect(response, 200)["status"] == "transferred"
+
+
+@then(parsers.re(rf"{NAME}'s ticket for seat {SEAT} is transferred"))
+def is_transferred(scene: Scene, name: str, seat: str):
+    old = ticket_for(scene, scene.actors[name], seat, status="transferred")
+    assert old["id"] == scene.notes["old"]["id"]
+    assert old["attendee"]["name"] == "Ann Lee"  # its history is kept as it was
+
+
+@then(parsers.re(rf"{NAME} holds a valid ticket for seat {SEAT} with a new code"))
+def holds_new(scene: Scene, name: str, seat: str):
+    new = ticket_for(scene, scene.actors[name], seat)
+    assert new["transferred_from"] == scene.notes["old"]["id"]
+    assert new["code"] != scene.notes["old"]["code"] and new["attendee"] is None
+
+
+@when(parsers.re(rf"the seller scans {NAME}'s old code at gate \"(?P<gate>[^\"]+)\""))
+def seller_scans_old(scene: Scene, name: str, gate: str):
+    _scan(scene, scene.seller, scene.notes["old"]["code"], gate)
+
+
+@when(parsers.re(rf"the seller scans {NAME}'s ticket for seat {SEAT} at gate "
+                 r'"(?P<gate>[^"]+)"'))
+def seller_scans(scene: Scene, name: str, seat: str, gate: str):
+    _scan(scene, scene.seller, ticket_for(scene, scene.actors[name], seat)["code"], gate)

@@ -101,3 +101,18 @@ async def test_the_holder_sets_the_attendee_and_bad_input_is_a_400(world_and_cli
     seller = await client.put(path, json={"name": "S", "email": "s@x.io"},
                               headers=bearer(world, SELLER))
     assert seller.status_code == 403
+
+
+async def test_a_transfer_answers_the_old_ticket_and_bad_recipients_are_a_400(world_and_client):
+    world, client = world_and_client
+    world.account(OTHER, "bob@buyer.io")
+    _, (ticket, _) = await world.paid(await world.event())
+    path, auth = f"/api/ticket/{ticket.id}/transfer", bearer(world, BUYER)
+    unknown = await client.post(path, json={"to_email": "nobody@x.io"}, headers=auth)
+    assert (unknown.status_code, unknown.json()) == (
+        400, {"detail": "No buyer account with this email"})
+    done = await client.post(path, json={"to_email": "bob@buyer.io"}, headers=auth)
+    assert (done.status_code, done.json()["status"], done.json()["id"]) == (
+        200, "transferred", ticket.id)
+    again = await client.post(path, json={"to_email": "bob@buyer.io"}, headers=auth)
+    assert again.status_code == 400

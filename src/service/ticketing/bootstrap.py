@@ -64,6 +64,7 @@ from src.service.ticketing.application.relay_outbox import RelayOutbox
 from src.service.ticketing.application.remove_staff import RemoveStaff
 from src.service.ticketing.application.set_attendee import SetAttendee
 from src.service.ticketing.application.ticket_qr import TicketQr
+from src.service.ticketing.application.transfer_ticket import TransferTicket
 from src.service.ticketing.settings import TicketingSettings
 
 
@@ -104,6 +105,7 @@ class TicketUseCases:
     check_in: CheckIn
     check_in_batch: CheckInBatch
     list_scans: ListScans
+    transfer: TransferTicket
 
 
 @dataclass(frozen=True)
@@ -143,7 +145,7 @@ def build_tickets(
         set_attendee=SetAttendee(uow), add_staff=AddStaff(uow, layouts),
         remove_staff=RemoveStaff(uow, layouts), list_staff=ListStaff(uow, layouts),
         check_in=CheckIn(uow, layouts, clock), check_in_batch=CheckInBatch(uow, layouts, clock),
-        list_scans=ListScans(uow, layouts),
+        list_scans=ListScans(uow, layouts), transfer=TransferTicket(uow),
     )
 
 

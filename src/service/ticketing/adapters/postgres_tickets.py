@@ -9,7 +9,7 @@ from datetime import datetime
 
 import asyncpg
 
-from src.service.lifecycle import CHECK_IN, ISSUED, IssuedTicketStatus, sql_in
+from src.service.lifecycle import CHECK_IN, ISSUED, TRANSFER, IssuedTicketStatus, sql_in
 from src.service.seats import SeatPosition
 from src.service.ticketing.application.ticket_views import Page, TicketEvent, TicketView
 from src.service.ticketing.domain.issued_ticket import Attendee, IssuedTicket, new_code
@@ -41,6 +41,16 @@ _CHECK_IN = (
     f"UPDATE issued_tickets SET status = '{CHECK_IN.target}', checked_in_at = $2, "
     f"checked_in_gate = $3, updated_at = now() WHERE id = $1 AND {CHECK_IN.guard()}"
 )
+
+_END_FOR_TRANSFER = (
+    f"UPDATE issued_tickets SET status = '{TRANSFER.target}', updated_at = now() "
+    f"WHERE id = $1 AND {TRANSFER.guard()} RETURNING *"
+)
+_REISSUE = f"""
+INSERT INTO issued_tickets (code, seat_id, event_id, booking_id, holder_id, price, status,
+                            previous_id)
+VALUES ($1, $2, $3, $4, $5, $6, '{ISSUED}', $7) RETURNING id
+"""
 
 
 class IssueMismatch(Exception):
@@ -109,3 +119,13 @@ class PostgresIssuedTicketRepository:
     async def check_in(self, ticket_id: int, at: datetime, gate: str | None) -> bool:
         """Compare-and-set by `CHECK_IN`; False when the ticket was no longer valid."""
         return await self._conn.execute(_CHECK_IN, ticket_id, at, gate) != "UPDATE 0"
+
+    async def transfer(self, ticket: IssuedTicket, recipient_id: int, code: str) -> int | None:
+        """Compare-and-set by `TRANSFER`, then the recipient's new ticket; None when lost."""
+        old = await self._conn.fetchrow(_END_FOR_TRANSFER, ticket.id)
+        if old is None:
+            return None
+        return await self._conn.fetchval(
+            _REISSUE, code, old["seat_id"], old["event_id"], old["booking_id"], recipient_id,
+            old["price"], old["id"],
+        )

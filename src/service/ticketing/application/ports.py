@@ -154,6 +154,11 @@ class IssuedTicketRepository(Protocol):
         """Compare-and-set by `lifecycle.CHECK_IN`, recording when and where; False when the
         ticket was no longer valid."""
 
+    async def transfer(self, ticket: IssuedTicket, recipient_id: int, code: str) -> int | None:
+        """Compare-and-set by `lifecycle.TRANSFER`, then issue the seat's new `valid` ticket to
+        `recipient_id` with `code` (pointing back at the old one); the new ticket's id, or None
+        when the old ticket was no longer valid."""
+
 
 class DoorRepository(Protocol):
     """Door staff of events and the append-only scan log (spec/tickets.md, rules 8–11)."""

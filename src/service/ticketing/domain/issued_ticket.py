@@ -13,6 +13,7 @@ from uuid import UUID
 from src.service.lifecycle import IssuedTicketStatus
 from src.service.seats import SeatPosition
 from src.service.ticketing.domain.errors import InvalidRequest
+from src.service.ticketing.domain.user import Role, User
 
 CODE_BYTES = 16  # 128 random bits (spec/tickets.md, rule 3)
 MAX_NAME = 100
@@ -80,3 +81,18 @@ def check_code_admits(status: IssuedTicketStatus) -> None:
     raises `InvalidRequest`."""
     if status is not IssuedTicketStatus.VALID:
         raise InvalidRequest(f"Ticket is {status}: its code no longer admits")
+
+
+def check_can_transfer(ticket: IssuedTicket, recipient: User | None) -> User:
+    """spec/tickets.md, rule 12: a `valid` ticket goes to a registered buyer other than its
+    holder; returns the recipient, raises `InvalidRequest`. An unknown e-mail and a seller's
+    get the same message, so the answer tells no more than that no buyer has it."""
+    if ticket.status is not IssuedTicketStatus.VALID:
+        raise InvalidRequest(
+            f"Only a valid ticket can be transferred (this one is {ticket.status})"
+        )
+    if recipient is None or recipient.role is not Role.BUYER:
+        raise InvalidRequest("No buyer account with this email")
+    if recipient.id == ticket.holder_id:
+        raise InvalidRequest("A ticket cannot be transferred to its own holder")
+    return recipient

@@ -12,6 +12,7 @@ from src.service.ticketing.entrypoints.ticket_schemas import (
     IssuedTicketOut,
     TicketId,
     TicketPageOut,
+    TransferIn,
 )
 
 router = APIRouter(prefix="/api/ticket", tags=["ticket"])
@@ -68,3 +69,12 @@ async def set_attendee(
     """The holder names who will use a valid ticket."""
     view = await service.tickets.set_attendee(caller, ticket_id, body.name, body.email)
     return IssuedTicketOut.of(view)
+
+
+@router.post("/{ticket_id}/transfer")
+async def transfer_ticket(
+    ticket_id: TicketId, body: TransferIn, caller: Caller, service: Service
+) -> IssuedTicketOut:
+    """The holder gives a valid ticket to another buyer: this ticket becomes `transferred`
+    (its code no longer admits) and the recipient gets a new one with a new code."""
+    return IssuedTicketOut.of(await service.tickets.transfer(caller, ticket_id, body.to_email))

@@ -22,6 +22,12 @@ class AttendeeIn(BaseModel):
     email: str = Field(max_length=500)
 
 
+class TransferIn(BaseModel):
+    """`POST /api/ticket/{id}/transfer`: the recipient's account, by e-mail."""
+
+    to_email: str = Field(min_length=3, max_length=254)
+
+
 class AttendeeOut(BaseModel):
     """Who will use the ticket."""
 
