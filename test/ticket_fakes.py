@@ -170,12 +170,21 @@ class FakeDoor:
                           sum(t.status in LIVE_TICKETS for t in tickets))
 
 
+class FakeEventTerms:
+    def __init__(self, store: TicketStore) -> None:
+        self.store = store
+
+    async def set(self, event_id, terms):
+        self.store.events[event_id] = replace(self.store.events[event_id], terms=terms)
+
+
 class TicketUnitOfWork(FakeUnitOfWork):
     def __init__(self, store: TicketStore, clock: FixedClock) -> None:
         super().__init__(store, clock)
         self.bookings = TicketBookings(store, clock)
         self.issued_tickets = FakeIssuedTickets(store, clock)
         self.door = FakeDoor(store)
+        self.event_terms = FakeEventTerms(store)
 
 
 class FakeQr:
@@ -210,8 +219,8 @@ class TicketWorld:
         self.store.users[user.id] = user
         return user
 
-    async def event(self, seller: Principal = SELLER) -> int:
-        draft = EventDraft("Show", "", "Hall", LAYOUT)
+    async def event(self, seller: Principal = SELLER, terms=None) -> int:
+        draft = EventDraft("Show", "", "Hall", LAYOUT, terms=terms)
         return (await self.service.create_event(seller, draft)).id
 
     async def paid(self, event_id: int, seats=("1-1", "1-2"), buyer: Principal = BUYER):

@@ -1,13 +1,18 @@
 """Issued tickets against the real PostgreSQL: issue on payment, the one-live-ticket-per-seat
 index, listing, and the attendee compare-and-set (spec/tickets.md, rules 1–7)."""
 
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
 import asyncpg
 import pytest
 
 from src.service.lifecycle import IssuedTicketStatus
 from src.service.ticketing.adapters.postgres import PostgresUnitOfWork
+from src.service.ticketing.application.update_event_terms import TermsChange
 from src.service.ticketing.domain.errors import InvalidRequest
 from src.service.ticketing.domain.issued_ticket import Attendee
+from src.service.ticketing.domain.refund_policy import DEFAULT_TIERS, EventTerms, RefundTier
 from test.integration.test_ticketing_adapters import SHOW, booked, hold, principals, service
 from test.ticketing_fakes import FakeInventory
 
@@ -69,3 +74,17 @@ async def test_the_attendee_compare_and_set_loses_to_a_change_between_read_and_w
     with pytest.raises(InvalidRequest, match="this one is checked_in"):
         await svc.tickets.set_attendee(buyer, ids[0], "Bob", "bob@x.io")
     assert (await svc.tickets.get(buyer, ids[0])).ticket.attendee == Attendee("Ann", "ann@x.io")
+
+
+async def test_event_terms_round_trip_through_postgres(pg_pool):
+    seller, _ = await principals(pg_pool)
+    svc = service(pg_pool, FakeInventory())
+    start = datetime(2027, 3, 1, 19, 30, tzinfo=UTC)
+    draft = replace(SHOW, terms=EventTerms(start, start + timedelta(hours=2), True,
+                                           (RefundTier(2, 40),)))
+    event = await svc.create_event(seller, draft)
+    assert (event.terms.starts_at, event.terms.tiers) == (start, (RefundTier(2, 40),))
+    change = TermsChange(frozenset({"tiers", "refunds_enabled"}), refunds_enabled=False)
+    updated = await svc.tickets.update_terms(seller, event.id, change)
+    assert (updated.terms.tiers, updated.terms.refunds_enabled) == (DEFAULT_TIERS, False)
+    assert (await svc.get_event(event.id)).terms.ends_at == start + timedelta(hours=2)

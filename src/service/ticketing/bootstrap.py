@@ -51,7 +51,6 @@ from src.service.ticketing.application.ports import (
     CommandPublisher,
     IdGenerator,
     PasswordHasher,
-    QrRenderer,
     SeatInventory,
     StatusFeed,
     StatusNotifier,
@@ -63,8 +62,10 @@ from src.service.ticketing.application.register_user import RegisterUser
 from src.service.ticketing.application.relay_outbox import RelayOutbox
 from src.service.ticketing.application.remove_staff import RemoveStaff
 from src.service.ticketing.application.set_attendee import SetAttendee
+from src.service.ticketing.application.ticket_ports import QrRenderer
 from src.service.ticketing.application.ticket_qr import TicketQr
 from src.service.ticketing.application.transfer_ticket import TransferTicket
+from src.service.ticketing.application.update_event_terms import UpdateEventTerms
 from src.service.ticketing.settings import TicketingSettings
 
 
@@ -106,6 +107,7 @@ class TicketUseCases:
     check_in_batch: CheckInBatch
     list_scans: ListScans
     transfer: TransferTicket
+    update_terms: UpdateEventTerms
 
 
 @dataclass(frozen=True)
@@ -146,6 +148,7 @@ def build_tickets(
         remove_staff=RemoveStaff(uow, layouts), list_staff=ListStaff(uow, layouts),
         check_in=CheckIn(uow, layouts, clock), check_in_batch=CheckInBatch(uow, layouts, clock),
         list_scans=ListScans(uow, layouts), transfer=TransferTicket(uow),
+        update_terms=UpdateEventTerms(uow, layouts),
     )
 
 

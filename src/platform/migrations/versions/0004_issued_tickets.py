@@ -4,7 +4,8 @@
 of record. A partial unique index keeps at most one live (`valid` or `checked_in`) ticket per
 seat. Codes already written to `tickets.code` move here (the column is no longer written).
 `event_staff` is who may scan for an event besides its seller; `check_in_scans` is the
-append-only log of every scan, unique per event by an offline gate's nonce.
+append-only log of every scan, unique per event by an offline gate's nonce. Events get their
+dates and refund settings (`refund_policy` NULL = the default tiers).
 
 Revision ID: 0004
 Revises: 0003
@@ -73,6 +74,13 @@ BEGIN
 $$;
 CREATE TRIGGER check_in_scans_append_only BEFORE UPDATE OR DELETE ON check_in_scans
     FOR EACH ROW EXECUTE FUNCTION check_in_scans_append_only();
+ALTER TABLE events
+    ADD COLUMN starts_at timestamptz,
+    ADD COLUMN ends_at timestamptz,
+    ADD COLUMN refunds_enabled boolean NOT NULL DEFAULT true,
+    ADD COLUMN refund_policy jsonb,
+    ADD CONSTRAINT events_schedule_check
+        CHECK (ends_at IS NULL OR (starts_at IS NOT NULL AND ends_at > starts_at));
 INSERT INTO issued_tickets (code, seat_id, event_id, booking_id, holder_id, price, issued_at)
 SELECT t.code, t.id, t.event_id, t.booking_id, b.buyer_id, t.price,
        coalesce(b.paid_at, t.updated_at)
@@ -85,6 +93,8 @@ UPDATE tickets SET code = NULL WHERE code IS NOT NULL
 DOWNGRADE = """
 UPDATE tickets AS t SET code = i.code FROM issued_tickets AS i
 WHERE i.seat_id = t.id AND i.booking_id = t.booking_id AND i.previous_id IS NULL;
+ALTER TABLE events DROP CONSTRAINT events_schedule_check, DROP COLUMN starts_at,
+    DROP COLUMN ends_at, DROP COLUMN refunds_enabled, DROP COLUMN refund_policy;
 DROP TABLE check_in_scans;
 DROP FUNCTION check_in_scans_append_only;
 DROP TABLE event_staff;

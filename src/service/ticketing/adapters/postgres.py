@@ -16,6 +16,10 @@ from src.service.ticketing.adapters.postgres_bookings import PostgresBookingRepo
 from src.service.ticketing.adapters.postgres_keys import PostgresKeyRepository
 from src.service.ticketing.adapters.postgres_door import PostgresDoorRepository
 from src.service.ticketing.adapters.postgres_rows import stats_from_row, ticket_from_row
+from src.service.ticketing.adapters.postgres_terms import (
+    PostgresEventTermsRepository,
+    terms_from_row,
+)
 from src.service.ticketing.adapters.postgres_tickets import PostgresIssuedTicketRepository
 from src.service.ticketing.application.ports import Unavailable
 from src.service.ticketing.domain.errors import InvalidRequest
@@ -54,6 +58,7 @@ class PostgresUnitOfWork:
         self.keys = PostgresKeyRepository(self._conn)
         self.issued_tickets = PostgresIssuedTicketRepository(self._conn)
         self.door = PostgresDoorRepository(self._conn)
+        self.event_terms = PostgresEventTermsRepository(self._conn)
         return self
 
     async def __aexit__(
@@ -113,7 +118,7 @@ def _event(row: asyncpg.Record, stats: tuple[SubsectionStats, ...] = ()) -> Even
         description=row["description"], venue_name=row["venue_name"],
         seating_config=parse_seating_config(json.loads(row["seating_config"])),
         is_active=row["is_active"], status=EventStatus(row["status"]), created_at=row["created_at"],
-        stats=stats,
+        stats=stats, terms=terms_from_row(row),
     )
 
 

@@ -10,10 +10,10 @@ DOOR_ONLY = "Only door staff of this event can check tickets in"
 SELLER_ONLY = "Only the seller of this event can manage its door staff"
 
 
-def sellers_event(event: Event, principal: Principal) -> Event:
-    """The event if `principal` is its seller; raises `Forbidden`."""
+def sellers_event(event: Event, principal: Principal, refusal: str = SELLER_ONLY) -> Event:
+    """The event if `principal` is its seller; raises `Forbidden(refusal)`."""
     if event.seller_id != principal.user_id:
-        raise Forbidden(SELLER_ONLY)
+        raise Forbidden(refusal)
     return event
 
 

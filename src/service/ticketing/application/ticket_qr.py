@@ -4,8 +4,9 @@ import hashlib
 from dataclasses import dataclass
 from enum import StrEnum
 
-from src.service.ticketing.application.ports import QrRenderer, UnitOfWorkFactory
+from src.service.ticketing.application.ports import UnitOfWorkFactory
 from src.service.ticketing.application.ticket_access import held_ticket
+from src.service.ticketing.application.ticket_ports import QrRenderer
 from src.service.ticketing.domain.issued_ticket import check_code_admits
 from src.service.ticketing.domain.user import Principal
 

@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from src.service.ticketing.domain.refund_policy import EventTerms
 from src.service.ticketing.domain.seating import SeatingConfig
 
 
@@ -39,7 +40,9 @@ class Attendance:
 
 @dataclass(frozen=True)
 class Event:
-    """An event; `stats` and `attendance` are filled only where a use case asks for them."""
+    """An event; `stats` and `attendance` are filled only where a use case asks for them.
+    `terms` (dates, refunds) can change after creation: decisions read them from PostgreSQL,
+    never from the layout cache (spec/tickets.md, rule 13)."""
 
     id: int
     seller_id: int
@@ -52,6 +55,7 @@ class Event:
     created_at: datetime
     stats: tuple[SubsectionStats, ...] = field(default=())
     attendance: Attendance | None = None
+    terms: EventTerms = field(default=EventTerms())
 
     @property
     def on_sale(self) -> bool:

@@ -4,6 +4,8 @@ from fastapi import APIRouter
 
 from src.service.ticketing.entrypoints.deps import Caller, Service
 from src.service.ticketing.entrypoints.schemas import EventCreate, EventOut, SeatOut
+from src.service.ticketing.entrypoints.terms_schemas import TermsIn
+from src.service.ticketing.entrypoints.ticket_schemas import EventId
 
 router = APIRouter(prefix="/api/event", tags=["event"])
 
@@ -32,3 +34,11 @@ async def list_seats(
 ) -> list[SeatOut]:
     """Every seat of one subsection with its status."""
     return [SeatOut.of(t) for t in await service.list_seats(event_id, section, subsection)]
+
+
+@router.patch("/{event_id}")
+async def update_event_terms(
+    event_id: EventId, body: TermsIn, caller: Caller, service: Service
+) -> EventOut:
+    """The seller changes the event's dates or refund settings; fields left out stay."""
+    return EventOut.of(await service.tickets.update_terms(caller, event_id, body.to_change()))

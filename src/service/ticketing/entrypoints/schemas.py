@@ -14,6 +14,7 @@ from src.service.ticketing.domain.booking import Booking, SeatSelectionMode
 from src.service.ticketing.domain.event import Event
 from src.service.ticketing.domain.ticket import Ticket
 from src.service.ticketing.domain.user import User
+from src.service.ticketing.entrypoints.terms_schemas import RefundTierIO, TermsIn, TermsOut
 
 
 class UserCreate(BaseModel):
@@ -46,8 +47,9 @@ class UserOut(BaseModel):
         return cls(id=user.id, email=user.email, name=user.name, role=user.role.value)
 
 
-class EventCreate(BaseModel):
-    """`POST /api/event`; `seating_config` is validated by the domain's layout parser."""
+class EventCreate(TermsIn):
+    """`POST /api/event`; `seating_config` is validated by the domain's layout parser; the
+    dates and refund settings are optional (spec/tickets.md, rule 13)."""
 
     name: str = Field(max_length=200)
     description: str = Field(default="", max_length=5000)
@@ -58,7 +60,7 @@ class EventCreate(BaseModel):
     def to_draft(self) -> EventDraft:
         """The use case's input."""
         return EventDraft(self.name, self.description, self.venue_name, self.seating_config,
-                          self.is_active)
+                          self.is_active, self.to_terms())
 
 
 class SubsectionOut(BaseModel):
@@ -94,6 +96,10 @@ class EventOut(BaseModel):
     created_at: datetime
     subsections: list[SubsectionOut] | None = None
     attendance: AttendanceOut | None = None
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    refunds_enabled: bool = True
+    refund_policy: list[RefundTierIO] = []
 
     @classmethod
     def of(cls, event: Event) -> "EventOut":
@@ -105,7 +111,7 @@ class EventOut(BaseModel):
             description=event.description, venue_name=event.venue_name,
             seating_config=event.seating_config.to_dict(), is_active=event.is_active,
             status=event.status.value, created_at=event.created_at, subsections=subsections,
-            attendance=attendance,
+            attendance=attendance, **TermsOut.fields_of(event.terms),
         )
 
 
