@@ -4,17 +4,27 @@
 from collections.abc import Callable
 from dataclasses import replace
 
-from src.service.lifecycle import CHECK_IN, ISSUED, LIVE_TICKETS, TRANSFER, BookingStatus
+from src.service.lifecycle import (
+    CHECK_IN,
+    ISSUED,
+    TRANSFER,
+    BookingStatus,
+)
 from src.service.ticketing.application.create_booking import BookingRequest
 from src.service.ticketing.application.create_event import EventDraft
-from src.service.ticketing.application.ticket_views import Page, TicketEvent, TicketView
+from src.service.ticketing.application.ticket_views import (
+    Page,
+    TicketEvent,
+    TicketView,
+)
 from src.service.ticketing.bootstrap import TicketAdapters, build
 from src.service.ticketing.domain.booking import Booking, SeatSelectionMode
 from src.service.ticketing.domain.check_in import ScanRecord
-from src.service.ticketing.domain.event import Attendance
 from src.service.ticketing.domain.issued_ticket import IssuedTicket, new_code
+from src.service.ticketing.domain.refund import Refund
 from src.service.ticketing.domain.user import Principal, Role, User
 from src.service.ticketing.settings import TicketingSettings
+from test.door_refund_fakes import FakeDoor, FakeEventTerms, FakePayments, FakeRefunds
 from test.ticketing_fakes import (
     FakeBookings,
     FakeFeed,
@@ -43,6 +53,8 @@ class TicketStore(Store):
         self.issued: dict[int, IssuedTicket] = {}
         self.staff: dict[int, list[int]] = {}  # event id → user ids, in the order added
         self.scans: list[ScanRecord] = []
+        self.refunds: dict[int, Refund] = {}
+        self.refund_touched: dict[int, object] = {}  # refund id → when the relay last saw it
         self.between_read_and_write: Callable[[], None] | None = None
 
     def interleave(self) -> None:
@@ -115,6 +127,10 @@ class FakeIssuedTickets:
         return True
 
 
+    async def of_booking(self, booking_id):
+        return sorted((t for t in self.store.issued.values() if t.booking_id == booking_id),
+                      key=lambda t: (t.position, t.id))
+
     async def transfer(self, ticket, recipient_id, code):
         self.store.interleave()
         old = self.store.issued[ticket.id]
@@ -128,56 +144,6 @@ class FakeIssuedTickets:
         return new_id
 
 
-class FakeDoor:
-    def __init__(self, store: TicketStore) -> None:
-        self.store = store
-
-    async def is_staff(self, event_id, user_id):
-        return user_id in self.store.staff.get(event_id, [])
-
-    async def add_staff(self, event_id, user_id):
-        staff = self.store.staff.setdefault(event_id, [])
-        if user_id not in staff:
-            staff.append(user_id)
-
-    async def remove_staff(self, event_id, user_id):
-        staff = self.store.staff.get(event_id, [])
-        if user_id not in staff:
-            return False
-        staff.remove(user_id)
-        return True
-
-    async def staff(self, event_id):
-        return [self.store.users[i] for i in self.store.staff.get(event_id, [])]
-
-    async def scan_by_nonce(self, event_id, nonce):
-        return next((r for r in self.store.scans
-                     if r.event_id == event_id and r.nonce == nonce), None)
-
-    async def log_scan(self, record):
-        if record.nonce is not None and await self.scan_by_nonce(record.event_id, record.nonce):
-            return False
-        self.store.scans.append(replace(record, id=len(self.store.scans) + 1))
-        return True
-
-    async def scans(self, event_id, limit, offset):
-        mine = [r for r in reversed(self.store.scans) if r.event_id == event_id]
-        return Page(tuple(mine[offset:offset + limit]), len(mine), limit, offset)
-
-    async def attendance(self, event_id):
-        tickets = [t for t in self.store.issued.values() if t.event_id == event_id]
-        return Attendance(sum(t.status is CHECK_IN.target for t in tickets),
-                          sum(t.status in LIVE_TICKETS for t in tickets))
-
-
-class FakeEventTerms:
-    def __init__(self, store: TicketStore) -> None:
-        self.store = store
-
-    async def set(self, event_id, terms):
-        self.store.events[event_id] = replace(self.store.events[event_id], terms=terms)
-
-
 class TicketUnitOfWork(FakeUnitOfWork):
     def __init__(self, store: TicketStore, clock: FixedClock) -> None:
         super().__init__(store, clock)
@@ -185,6 +151,7 @@ class TicketUnitOfWork(FakeUnitOfWork):
         self.issued_tickets = FakeIssuedTickets(store, clock)
         self.door = FakeDoor(store)
         self.event_terms = FakeEventTerms(store)
+        self.refunds = FakeRefunds(store, clock)
 
 
 class FakeQr:
@@ -203,11 +170,12 @@ class TicketWorld:
     def __init__(self, qr=None) -> None:
         self.store, self.clock = TicketStore(), FixedClock()
         self.publisher, self.notifier = RecordingPublisher(), RecordingNotifier()
+        self.payments = FakePayments()
         self.service = build(
             TicketingSettings(), uow=self.uow, inbox=FakeInbox(self.store),
             inventory=FakeInventory(), publisher=self.publisher, notifier=self.notifier,
             feed=FakeFeed(), hasher=PlainHasher(), clock=self.clock, ids=SequentialIds(),
-            ticket_adapters=TicketAdapters(qr=qr or FakeQr()),
+            ticket_adapters=TicketAdapters(qr=qr or FakeQr(), payments=self.payments),
         )
 
     def uow(self) -> TicketUnitOfWork:

@@ -44,3 +44,23 @@ Feature: Tickets after payment
     Then the ticket is admitted at gate "Main"
     When the seller scans the same code at gate "Side"
     Then the scan is refused with 409 naming gate "Main"
+
+  Scenario: A refunded seat goes back on sale and another buyer gets it
+    Given the event starts in 30 days
+    And Alice has a pending_payment booking for seats 1-1, 1-2
+    And Alice pays for the booking
+    And Bob is a buyer
+    When Alice refunds her ticket for seat 1-1
+    Then she is paid back 1000, all of its price
+    And seats 1-1 are available on the seat map
+    And the subsection shows 5 available, 0 reserved and 1 sold
+    When Bob books seat 1-1 as soon as it is free
+    Then the booking becomes pending_payment
+    And Bob cannot book seat 1-2, which Alice still holds
+
+  Scenario: Too close to the event a refund is refused and the ticket stays valid
+    Given the event starts in 2 days
+    And Alice holds a paid ticket for seat 2-3
+    When Alice refunds her ticket for seat 2-3
+    Then the request is rejected with 400 "Too late for a refund: refunds close 3 days before the event"
+    And Alice holds valid tickets for seats 2-3 at 1000 each

@@ -7,7 +7,8 @@ migration's CHECK constraints to the enums below. Adding a state is a change her
 code that uses its new transition.
 
 A booking moves `processing → pending_payment → completed`, or ends `failed` or
-`cancelled` (spec/booking.md, rule 5). Its tickets (one row per seat) move with it:
+`cancelled` (spec/booking.md, rule 5); a completed one becomes `refunded` once all of its
+tickets are (spec/tickets.md, rule 15). Its tickets (one row per seat) move with it:
 `available → reserved` when the booking settles holding seats, `reserved → sold` when it is
 paid, `reserved → available` when it is cancelled.
 
@@ -29,6 +30,7 @@ class BookingStatus(StrEnum):
     COMPLETED = "completed"
     CANCELLED = "cancelled"
     FAILED = "failed"
+    REFUNDED = "refunded"  # after the sale: every one of its tickets was refunded
 
 
 class TicketStatus(StrEnum):
@@ -105,9 +107,16 @@ GIVE_UP = Transition("give_up", (BookingStatus.PROCESSING,), BookingStatus.FAILE
                      Owner.TICKETING)
 
 TRANSITIONS: tuple[Transition, ...] = (HOLD, REFUSE, CANCEL_UNSETTLED, CANCEL_HELD, PAY, GIVE_UP)
+# After the sale (spec/tickets.md, rule 15): a paid booking whose last standing ticket is
+# refunded. Kept apart from TRANSITIONS: the booking pipeline ends at `completed` (its SSE
+# stream closes there), so this move does not make `completed` open.
+REFUND_BOOKING = Transition("refund_booking", (BookingStatus.COMPLETED,), BookingStatus.REFUNDED,
+                            Owner.TICKETING)
+AFTER_SALE: tuple[Transition, ...] = (REFUND_BOOKING,)
 
 INITIAL = BookingStatus.PROCESSING
-# Final: no transition leaves it. The SSE stream closes once a booking reaches one.
+# Final: no transition of the booking pipeline leaves it. The SSE stream closes once a booking
+# reaches one.
 FINAL: frozenset[BookingStatus] = frozenset(
     s for s in BookingStatus if not any(t.allows(s) for t in TRANSITIONS)
 )
@@ -141,6 +150,12 @@ class IssuedTicketTransition:
         """SQL condition on `column` for a compare-and-set, e.g. `status IN ('valid')`."""
         return sql_in(column, self.sources)
 
+    def seat_move(self) -> tuple[TicketStatus, TicketStatus]:
+        """(from, to) of the ticket's seat; raises `ValueError` if it does not move."""
+        if self.seat is None:
+            raise ValueError(f"{self.name} moves no seat")
+        return self.seat
+
 
 ISSUED = IssuedTicketStatus.VALID  # the status of a ticket when it is issued
 # The door admits a valid ticket once (spec/tickets.md, rule 9).
@@ -150,7 +165,11 @@ CHECK_IN = IssuedTicketTransition("check_in", (IssuedTicketStatus.VALID,),
 # (spec/tickets.md, rule 12).
 TRANSFER = IssuedTicketTransition("transfer", (IssuedTicketStatus.VALID,),
                                   IssuedTicketStatus.TRANSFERRED, Owner.TICKETING)
-ISSUED_TRANSITIONS: tuple[IssuedTicketTransition, ...] = (CHECK_IN, TRANSFER)
+# The buyer gets money back and the seat goes back on sale (spec/tickets.md, rule 15).
+REFUND = IssuedTicketTransition("refund", (IssuedTicketStatus.VALID,),
+                                IssuedTicketStatus.REFUNDED, Owner.TICKETING,
+                                (TicketStatus.SOLD, TicketStatus.AVAILABLE))
+ISSUED_TRANSITIONS: tuple[IssuedTicketTransition, ...] = (CHECK_IN, TRANSFER, REFUND)
 # Live: the ticket still stands for its seat (at most one per seat, a unique index holds it).
 LIVE_TICKETS: frozenset[IssuedTicketStatus] = frozenset(
     {IssuedTicketStatus.VALID, IssuedTicketStatus.CHECKED_IN}

@@ -1,12 +1,13 @@
 """Steps of tickets.feature (spec/tickets.md)."""
 
 import io
+from datetime import UTC, datetime, timedelta
 
 import segno
 from pytest_bdd import given, parsers, scenarios, then, when
 
 from src.service.ticketing.adapters.qr import BORDER, SCALE
-from test.e2e.helpers import NAME, SEATS, expect, seat_list, sign_up
+from test.e2e.helpers import NAME, SEATS, book, book_when_free, expect, seat_list, sign_up
 from test.e2e.scene import Scene
 from test.e2e.tickets_steps import my_tickets, ticket_for
 
@@ -168,3 +169,51 @@ def seller_scans_old(scene: Scene, name: str, gate: str):
                  r'"(?P<gate>[^"]+)"'))
 def seller_scans(scene: Scene, name: str, seat: str, gate: str):
     _scan(scene, scene.seller, ticket_for(scene, scene.actors[name], seat)["code"], gate)
+
+
+@given(parsers.re(r"the event starts in (?P<days>\d+) days"), converters={"days": int})
+def event_starts_in(scene: Scene, days: int):
+    starts_at = (datetime.now(UTC) + timedelta(days=days)).isoformat()
+    response = scene.client.patch(f"/api/event/{scene.event['id']}",
+                                  json={"starts_at": starts_at}, headers=scene.seller.headers)
+    assert expect(response, 200)["starts_at"] is not None
+
+
+@given(parsers.re(rf"{NAME} pays for the booking"))
+def has_paid(scene: Scene, name: str):
+    response = scene.client.post(f"/api/booking/{scene.booking}/pay",
+                                 headers=scene.actors[name].headers)
+    expect(response, 200)
+
+
+@when(parsers.re(rf"{NAME} refunds (?:her|his|their) ticket for seat {SEAT}"))
+def refunds_ticket(scene: Scene, name: str, seat: str):
+    actor = scene.actors[name]
+    ticket = ticket_for(scene, actor, seat)
+    scene.response = scene.client.post(f"/api/ticket/{ticket['id']}/refund",
+                                       headers=actor.headers)
+
+
+@then(parsers.re(r"(?:she|he|they) (?:is|are) paid back (?P<amount>\d+), all of its price"),
+      converters={"amount": int})
+def paid_back(scene: Scene, amount: int):
+    body = expect(scene.response, 200)
+    assert body["ticket"]["status"] == "refunded"
+    refund = body["refund"]
+    assert (refund["amount"], refund["percent"], refund["price"], refund["paid_out"]) == (
+        amount, 100, amount, True)
+
+
+@when(parsers.re(rf"{NAME} books seat {SEAT} as soon as it is free"))
+def books_when_free(scene: Scene, name: str, seat: str):
+    booking_id = book_when_free(scene.client, scene.actors[name], scene.event["id"],
+                                seats=[seat])
+    scene.bookings.append((name, booking_id))
+
+
+@then(parsers.re(rf"{NAME} cannot book seat {SEAT}, which (?P<holder>\w+) still holds"))
+def cannot_book(scene: Scene, name: str, seat: str, holder: str):
+    response = book(scene.client, scene.actors[name], scene.event["id"], seats=[seat])
+    assert (response.status_code, response.json()) == (
+        400, {"detail": f"Seats not available: {seat}"})
+    assert ticket_for(scene, scene.actors[holder], seat)["status"] == "valid"

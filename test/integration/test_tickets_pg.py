@@ -17,11 +17,12 @@ from test.integration.test_ticketing_adapters import SHOW, booked, hold, princip
 from test.ticketing_fakes import FakeInventory
 
 
-async def paid_tickets(pg_pool, seats=("1-1", "1-2")):
-    """A paid booking on a new event; returns (service, seller, buyer, event, ticket ids)."""
+async def paid_tickets(pg_pool, seats=("1-1", "1-2"), draft=SHOW, publisher=None):
+    """A paid booking on a new event; returns (service, seller, buyer, event, booking, ticket
+    ids in seat order)."""
     seller, buyer = await principals(pg_pool)
-    svc = service(pg_pool, FakeInventory())
-    event = await svc.create_event(seller, SHOW)
+    svc = service(pg_pool, FakeInventory(), publisher)
+    event = await svc.create_event(seller, draft)
     booking = await booked(svc, buyer, event.id, seats)
     await hold(pg_pool, booking, event.id)
     await svc.pay_booking(buyer, booking.id)

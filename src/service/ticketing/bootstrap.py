@@ -19,6 +19,7 @@ from src.service.ticketing.adapters.kvrocks import (
     RedisStatusFeed,
     RedisStatusNotifier,
 )
+from src.service.ticketing.adapters.payments import MockPaymentProvider
 from src.service.ticketing.adapters.postgres import PostgresUnitOfWork
 from src.service.ticketing.adapters.postgres_acks import PostgresAckLog
 from src.service.ticketing.adapters.postgres_inbox import PostgresBookingInbox
@@ -58,11 +59,15 @@ from src.service.ticketing.application.ports import (
     UnitOfWorkFactory,
 )
 from src.service.ticketing.application.recent_bookings import RecentBookings
+from src.service.ticketing.application.refund_booking import RefundBooking
+from src.service.ticketing.application.refund_ticket import RefundTicket
+from src.service.ticketing.application.refunding import Refunder
 from src.service.ticketing.application.register_user import RegisterUser
 from src.service.ticketing.application.relay_outbox import RelayOutbox
+from src.service.ticketing.application.relay_refunds import RelayRefunds
 from src.service.ticketing.application.remove_staff import RemoveStaff
 from src.service.ticketing.application.set_attendee import SetAttendee
-from src.service.ticketing.application.ticket_ports import QrRenderer
+from src.service.ticketing.application.ticket_ports import PaymentProvider, QrRenderer
 from src.service.ticketing.application.ticket_qr import TicketQr
 from src.service.ticketing.application.transfer_ticket import TransferTicket
 from src.service.ticketing.application.update_event_terms import UpdateEventTerms
@@ -90,6 +95,7 @@ class TicketAdapters:
     """Adapters only the ticket use cases need; a field left None takes the default."""
 
     qr: QrRenderer | None = None
+    payments: PaymentProvider | None = None
 
 
 @dataclass(frozen=True)
@@ -108,6 +114,9 @@ class TicketUseCases:
     list_scans: ListScans
     transfer: TransferTicket
     update_terms: UpdateEventTerms
+    refund_ticket: RefundTicket
+    refund_booking: RefundBooking
+    relay_refunds: RelayRefunds
 
 
 @dataclass(frozen=True)
@@ -138,10 +147,14 @@ class Ticketing:
 
 
 def build_tickets(
-    uow: UnitOfWorkFactory, layouts: EventLayouts, clock: Clock, adapters: TicketAdapters
+    settings: TicketingSettings, uow: UnitOfWorkFactory, layouts: EventLayouts, clock: Clock,
+    publisher: CommandPublisher, notifier: StatusNotifier, adapters: TicketAdapters | None,
 ) -> TicketUseCases:
-    """Wire the ticket use cases; QR codes are drawn by segno unless `adapters` says else."""
-    qr = adapters.qr or SegnoQrRenderer()
+    """Wire the ticket use cases; QR codes are drawn by segno and refunds paid by the mock
+    provider unless `adapters` says else."""
+    adapters = adapters or TicketAdapters()
+    qr, payments = adapters.qr or SegnoQrRenderer(), adapters.payments or MockPaymentProvider()
+    refunder = Refunder(uow, clock, payments, publisher, notifier)
     return TicketUseCases(
         list_mine=ListMyTickets(uow), get=GetTicket(uow), qr=TicketQr(uow, qr),
         set_attendee=SetAttendee(uow), add_staff=AddStaff(uow, layouts),
@@ -149,6 +162,9 @@ def build_tickets(
         check_in=CheckIn(uow, layouts, clock), check_in_batch=CheckInBatch(uow, layouts, clock),
         list_scans=ListScans(uow, layouts), transfer=TransferTicket(uow),
         update_terms=UpdateEventTerms(uow, layouts),
+        refund_ticket=RefundTicket(uow, refunder), refund_booking=RefundBooking(uow, refunder),
+        relay_refunds=RelayRefunds(uow, layouts, payments, publisher,
+                                   retry_after_s=settings.outbox_republish_after_s),
     )
 
 
@@ -179,7 +195,7 @@ def build(
         cancel_booking=CancelBooking(uow, dispatch, notifier, key_ttl_s),
         pay_booking=PayBooking(uow, notifier, key_ttl_s),
         relay_outbox=_relay(settings, uow, layouts, dispatch, notifier),
-        tickets=build_tickets(uow, layouts, clock, ticket_adapters or TicketAdapters()),
+        tickets=build_tickets(settings, uow, layouts, clock, publisher, notifier, ticket_adapters),
     )
 
 

@@ -5,7 +5,8 @@ of record. A partial unique index keeps at most one live (`valid` or `checked_in
 seat. Codes already written to `tickets.code` move here (the column is no longer written).
 `event_staff` is who may scan for an event besides its seller; `check_in_scans` is the
 append-only log of every scan, unique per event by an offline gate's nonce. Events get their
-dates and refund settings (`refund_policy` NULL = the default tiers).
+dates and refund settings (`refund_policy` NULL = the default tiers). A booking may end
+`refunded`; `refunds` records each refunded ticket and is the outbox of its payout and release.
 
 Revision ID: 0004
 Revises: 0003
@@ -81,6 +82,27 @@ ALTER TABLE events
     ADD COLUMN refund_policy jsonb,
     ADD CONSTRAINT events_schedule_check
         CHECK (ends_at IS NULL OR (starts_at IS NOT NULL AND ends_at > starts_at));
+ALTER TABLE bookings DROP CONSTRAINT bookings_status_check,
+    ADD CONSTRAINT bookings_status_check CHECK (status IN (
+        'processing', 'pending_payment', 'completed', 'cancelled', 'failed', 'refunded'));
+CREATE TABLE refunds (
+    id              bigserial PRIMARY KEY,
+    ticket_id       bigint NOT NULL UNIQUE REFERENCES issued_tickets (id) ON DELETE CASCADE,
+    booking_id      uuid NOT NULL REFERENCES bookings (id) ON DELETE CASCADE,
+    event_id        integer NOT NULL REFERENCES events (id) ON DELETE CASCADE,
+    price           integer NOT NULL CHECK (price >= 0),
+    percent         integer NOT NULL CHECK (percent BETWEEN 1 AND 100),
+    amount          integer NOT NULL CHECK (amount BETWEEN 0 AND price),
+    provider_ref    text,
+    release_pending boolean NOT NULL DEFAULT true,
+    created_at      timestamptz NOT NULL DEFAULT now(),
+    updated_at      timestamptz NOT NULL DEFAULT now(),
+    paid_out_at     timestamptz
+);
+CREATE INDEX refunds_booking_idx ON refunds (booking_id);
+-- The refund outbox: not paid out yet, or the seats' release not acknowledged yet.
+CREATE INDEX refunds_pending_idx ON refunds (updated_at)
+    WHERE release_pending OR provider_ref IS NULL;
 INSERT INTO issued_tickets (code, seat_id, event_id, booking_id, holder_id, price, issued_at)
 SELECT t.code, t.id, t.event_id, t.booking_id, b.buyer_id, t.price,
        coalesce(b.paid_at, t.updated_at)
@@ -93,6 +115,11 @@ UPDATE tickets SET code = NULL WHERE code IS NOT NULL
 DOWNGRADE = """
 UPDATE tickets AS t SET code = i.code FROM issued_tickets AS i
 WHERE i.seat_id = t.id AND i.booking_id = t.booking_id AND i.previous_id IS NULL;
+DROP TABLE refunds;
+UPDATE bookings SET status = 'completed' WHERE status = 'refunded';
+ALTER TABLE bookings DROP CONSTRAINT bookings_status_check,
+    ADD CONSTRAINT bookings_status_check CHECK (status IN (
+        'processing', 'pending_payment', 'completed', 'cancelled', 'failed'));
 ALTER TABLE events DROP CONSTRAINT events_schedule_check, DROP COLUMN starts_at,
     DROP COLUMN ends_at, DROP COLUMN refunds_enabled, DROP COLUMN refund_policy;
 DROP TABLE check_in_scans;

@@ -15,6 +15,7 @@ from src.platform.db import UNAVAILABLE
 from src.service.ticketing.adapters.postgres_bookings import PostgresBookingRepository
 from src.service.ticketing.adapters.postgres_keys import PostgresKeyRepository
 from src.service.ticketing.adapters.postgres_door import PostgresDoorRepository
+from src.service.ticketing.adapters.postgres_refunds import PostgresRefundRepository
 from src.service.ticketing.adapters.postgres_rows import stats_from_row, ticket_from_row
 from src.service.ticketing.adapters.postgres_terms import (
     PostgresEventTermsRepository,
@@ -59,6 +60,7 @@ class PostgresUnitOfWork:
         self.issued_tickets = PostgresIssuedTicketRepository(self._conn)
         self.door = PostgresDoorRepository(self._conn)
         self.event_terms = PostgresEventTermsRepository(self._conn)
+        self.refunds = PostgresRefundRepository(self._conn)
         return self
 
     async def __aexit__(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from uuid import UUID
 
 import asyncpg
 
@@ -37,6 +38,7 @@ _SET_ATTENDEE = (
 )
 
 _BY_CODE = _SELECT + "WHERE i.code = $1"
+_OF_BOOKING = _SELECT + "WHERE i.booking_id = $1 ORDER BY t.row, t.seat, i.id"
 _CHECK_IN = (
     f"UPDATE issued_tickets SET status = '{CHECK_IN.target}', checked_in_at = $2, "
     f"checked_in_gate = $3, updated_at = now() WHERE id = $1 AND {CHECK_IN.guard()}"
@@ -129,3 +131,7 @@ class PostgresIssuedTicketRepository:
             _REISSUE, code, old["seat_id"], old["event_id"], old["booking_id"], recipient_id,
             old["price"], old["id"],
         )
+
+    async def of_booking(self, booking_id: UUID) -> list[IssuedTicket]:
+        """Every ticket of the booking (its successors by transfer too), seat by seat."""
+        return [issued_from_row(r) for r in await self._conn.fetch(_OF_BOOKING, booking_id)]

@@ -1,5 +1,5 @@
 """Ports of the ticketing core: what the use cases need from the outside world. The ports of
-issued tickets, their door and their events' terms are in `ticket_ports.py`."""
+issued tickets, their door, their events' terms and their refunds are in `ticket_ports.py`."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from src.service.ticketing.application.ticket_ports import (
     DoorRepository,
     EventTermsRepository,
     IssuedTicketRepository,
+    RefundRepository,
 )
 from src.service.ticketing.application.views import BookingView, OutboxEntry
 from src.service.ticketing.domain.booking import Booking, FailureReason
@@ -186,6 +187,10 @@ class UnitOfWork(Protocol):
     @property
     def event_terms(self) -> EventTermsRepository:
         """Event dates and refund settings, in this transaction."""
+
+    @property
+    def refunds(self) -> RefundRepository:
+        """Refunds, in this transaction."""
 
     async def __aenter__(self) -> UnitOfWork:
         """Begin the transaction."""

@@ -1,17 +1,21 @@
-"""Ports of issued tickets, their door and their terms (spec/tickets.md); `ports.py` gathers
-them into the unit of work."""
+"""Ports of issued tickets, their door, their events' terms and their refunds
+(spec/tickets.md); `ports.py` gathers the repositories into the unit of work."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
+from uuid import UUID
 
 from src.service.lifecycle import IssuedTicketStatus
-from src.service.ticketing.application.ticket_views import Page, TicketView
+from src.service.ticketing.application.ticket_views import Page, RefundOutcome, TicketView
+from src.service.ticketing.domain.booking import Booking
 from src.service.ticketing.domain.check_in import ScanRecord
 from src.service.ticketing.domain.event import Attendance
 from src.service.ticketing.domain.issued_ticket import Attendee, IssuedTicket
-from src.service.ticketing.domain.refund_policy import EventTerms
+from src.service.ticketing.domain.refund import Refund
+from src.service.ticketing.domain.refund_policy import EventTerms, Quote
 from src.service.ticketing.domain.user import User
 
 
@@ -38,6 +42,9 @@ class IssuedTicketRepository(Protocol):
     async def check_in(self, ticket_id: int, at: datetime, gate: str | None) -> bool:
         """Compare-and-set by `lifecycle.CHECK_IN`, recording when and where; False when the
         ticket was no longer valid."""
+
+    async def of_booking(self, booking_id: UUID) -> list[IssuedTicket]:
+        """Every ticket a booking's payment issued, and their successors by transfer."""
 
     async def transfer(self, ticket: IssuedTicket, recipient_id: int, code: str) -> int | None:
         """Compare-and-set by `lifecycle.TRANSFER`, then issue the seat's new `valid` ticket to
@@ -89,3 +96,42 @@ class QrRenderer(Protocol):
 
     def svg(self, data: str) -> bytes:
         """`data` as a QR code in an SVG document (UTF-8)."""
+
+
+class RefundLost(Exception):
+    """A ticket to refund was no longer valid when written: the unit of work rolls back and
+    the use case reads again (spec/tickets.md, rule 15)."""
+
+
+class PaymentFailed(Exception):
+    """The payment provider did not confirm a payout; the refund relay tries again."""
+
+
+class RefundRepository(Protocol):
+    """Refunds (PostgreSQL `refunds`) and the moves they make, in one transaction."""
+
+    async def refund(
+        self, booking: Booking, tickets: Sequence[IssuedTicket], quotes: Sequence[Quote]
+    ) -> RefundOutcome:
+        """For tickets of one booking: the compare-and-set `lifecycle.REFUND` on each, their
+        seats sold → available, the subsection's counts, one refund record each (amounts of
+        `quotes`), and `lifecycle.REFUND_BOOKING` when none of the booking's tickets still
+        stands. Raises `RefundLost` when a ticket was no longer valid."""
+
+    async def paid_out(self, refund_id: int, provider_ref: str) -> None:
+        """The provider paid the refund back: record its reference."""
+
+    async def release_published(self, refund_ids: Sequence[int]) -> None:
+        """The broker acknowledged the release of these refunds' seats."""
+
+    async def claim_pending(self, older_than_s: float, limit: int) -> list[Refund]:
+        """Refunds not paid out or not released yet, untouched for `older_than_s` seconds; each
+        is bumped so a concurrent relay skips it."""
+
+
+class PaymentProvider(Protocol):
+    """Where refunds are paid back (a mock today; spec/tickets.md, rule 16)."""
+
+    async def refund(self, refund_id: int, booking_id: UUID, amount: int) -> str:
+        """Pay `amount` (minor units) back for the booking's payment; idempotent by
+        `refund_id`. The provider's reference; raises `PaymentFailed`."""

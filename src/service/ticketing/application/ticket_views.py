@@ -3,7 +3,10 @@
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from src.service.ticketing.domain.booking import Booking
+from src.service.ticketing.domain.event import SubsectionStats
 from src.service.ticketing.domain.issued_ticket import IssuedTicket
+from src.service.ticketing.domain.refund import Refund
 
 T = TypeVar("T")
 
@@ -36,3 +39,29 @@ class Page(Generic[T]):
     total: int
     limit: int
     offset: int
+
+
+@dataclass(frozen=True)
+class RefundOutcome:
+    """What one refund transaction did: a record per ticket, the subsection's new counts, and
+    whether it refunded the booking's last standing ticket (spec/tickets.md, rule 15)."""
+
+    refunds: tuple[Refund, ...]
+    stats: SubsectionStats
+    booking_refunded: bool
+
+
+@dataclass(frozen=True)
+class TicketRefund:
+    """A refunded ticket and its refund."""
+
+    ticket: TicketView
+    refund: Refund
+
+
+@dataclass(frozen=True)
+class BookingRefund:
+    """A booking after a refund of its tickets, and the refunds."""
+
+    booking: Booking
+    refunds: tuple[Refund, ...]
