@@ -34,6 +34,7 @@ Feature: Tickets after payment
   Scenario: After a transfer the old code is refused and the new one admitted once
     Given Alice holds a paid ticket for seat 2-1
     And Bob is a buyer
+    Then the QR code of Alice's ticket for seat 2-1 draws its code
     When Alice names "Ann Lee" <ann@example.com> as the attendee of seat 2-1
     And Alice transfers her ticket for seat 2-1 to Bob
     Then Alice's ticket for seat 2-1 is transferred
