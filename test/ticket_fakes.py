@@ -27,16 +27,19 @@ from src.service.ticketing.settings import TicketingSettings
 from test.door_refund_fakes import FakeDoor, FakeEventTerms, FakePayments, FakeRefunds
 from test.ticketing_fakes import (
     FakeBookings,
+    FakeUnitOfWork,
+    FixedClock,
+    SequentialIds,
+    Store,
+)
+from test.ticketing_fakes_io import (
     FakeFeed,
     FakeInbox,
     FakeInventory,
-    FakeUnitOfWork,
-    FixedClock,
     PlainHasher,
+    RecordingAcks,
     RecordingNotifier,
     RecordingPublisher,
-    SequentialIds,
-    Store,
 )
 
 SELLER, BUYER, OTHER = (Principal(1, Role.SELLER), Principal(2, Role.BUYER),
@@ -172,8 +175,9 @@ class TicketWorld:
         self.publisher, self.notifier = RecordingPublisher(), RecordingNotifier()
         self.payments = FakePayments()
         self.service = build(
-            TicketingSettings(), uow=self.uow, inbox=FakeInbox(self.store),
-            inventory=FakeInventory(), publisher=self.publisher, notifier=self.notifier,
+            TicketingSettings(), uow=self.uow, inbox=FakeInbox(self.store, self.clock),
+            inventory=FakeInventory(), publisher=self.publisher,
+            acks=RecordingAcks(self.store), notifier=self.notifier,
             feed=FakeFeed(), hasher=PlainHasher(), clock=self.clock, ids=SequentialIds(),
             ticket_adapters=TicketAdapters(qr=qr or FakeQr(), payments=self.payments),
         )
@@ -195,7 +199,7 @@ class TicketWorld:
         """A paid booking of `buyer` for `seats`, and its tickets in seat order."""
         request = BookingRequest(event_id, "A", 1, len(seats), SeatSelectionMode.MANUAL,
                                  list(seats))
-        booking: Booking = await self.service.create_booking(buyer, request)
+        booking: Booking = (await self.service.create_booking(buyer, request)).booking
         self.store.bookings[booking.id] = replace(booking, status=BookingStatus.PENDING_PAYMENT)
         await self.service.pay_booking(buyer, booking.id)
         tickets = [t for t in self.store.issued.values() if t.booking_id == booking.id]

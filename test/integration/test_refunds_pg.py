@@ -22,7 +22,7 @@ from src.service.ticketing.domain.errors import InvalidRequest
 from src.service.ticketing.domain.refund_policy import EventTerms, quote
 from test.integration.test_ticketing_adapters import SHOW
 from test.integration.test_tickets_pg import paid_tickets
-from test.ticketing_fakes import RecordingPublisher
+from test.ticketing_fakes_io import RecordingPublisher
 
 SOON = replace(SHOW, terms=EventTerms(starts_at=datetime.now(UTC) + timedelta(days=5)))
 
@@ -90,8 +90,8 @@ async def test_the_refund_compare_and_set_loses_to_a_change_between_read_and_wri
 async def test_a_refunded_seat_is_held_again_by_the_reservation_services_statement(pg_pool):
     svc, _, buyer, event, _, ids = await paid_tickets(pg_pool, draft=SOON)
     await svc.tickets.refund_ticket(buyer, ids[0])
-    again = await svc.create_booking(buyer, BookingRequest(
-        event.id, "A", 1, 1, SeatSelectionMode.MANUAL, ["1-1"]))
+    again = (await svc.create_booking(buyer, BookingRequest(
+        event.id, "A", 1, 1, SeatSelectionMode.MANUAL, ["1-1"]))).booking
     result = await PostgresBookingLedger(pg_pool).settle([Settlement(
         again.id, event.id, "A", 1, (SeatPosition(1, 1),), 500)])
     assert result.bookings[again.id].status is BookingStatus.PENDING_PAYMENT

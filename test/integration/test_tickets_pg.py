@@ -14,7 +14,7 @@ from src.service.ticketing.domain.errors import InvalidRequest
 from src.service.ticketing.domain.issued_ticket import Attendee
 from src.service.ticketing.domain.refund_policy import DEFAULT_TIERS, EventTerms, RefundTier
 from test.integration.test_ticketing_adapters import SHOW, booked, hold, principals, service
-from test.ticketing_fakes import FakeInventory
+from test.ticketing_fakes_io import FakeInventory
 
 
 async def paid_tickets(pg_pool, seats=("1-1", "1-2"), draft=SHOW, publisher=None):

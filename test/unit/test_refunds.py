@@ -152,7 +152,7 @@ async def test_only_a_paid_booking_is_refunded(world):
         BUYER, BookingRequest(event_id, "A", 1, 1, SeatSelectionMode.BEST_AVAILABLE, []))
     with pytest.raises(InvalidRequest, match=r"Only a paid booking can be refunded \(this one "
                                              "is processing"):
-        await world.service.tickets.refund_booking(BUYER, pending.id)
+        await world.service.tickets.refund_booking(BUYER, pending.booking.id)
 
 
 async def test_the_relay_pays_out_and_releases_what_did_not_go_through(world):

@@ -13,8 +13,8 @@ import asyncpg
 
 from src.platform.db import UNAVAILABLE
 from src.service.ticketing.adapters.postgres_bookings import PostgresBookingRepository
-from src.service.ticketing.adapters.postgres_keys import PostgresKeyRepository
 from src.service.ticketing.adapters.postgres_door import PostgresDoorRepository
+from src.service.ticketing.adapters.postgres_keys import PostgresKeyRepository
 from src.service.ticketing.adapters.postgres_refunds import PostgresRefundRepository
 from src.service.ticketing.adapters.postgres_rows import stats_from_row, ticket_from_row
 from src.service.ticketing.adapters.postgres_terms import (

@@ -177,6 +177,8 @@ class UnitOfWork(Protocol):
     @property
     def keys(self) -> IdempotencyKeyRepository:
         """Idempotency keys, in this transaction."""
+
+    @property
     def issued_tickets(self) -> IssuedTicketRepository:
         """Issued tickets, in this transaction."""
 

@@ -13,11 +13,6 @@ class NotFound(DomainError):
     """The thing asked for does not exist or is not visible to the caller."""
 
 
-class Conflict(DomainError):
-    """The request is well formed but the thing is not in a state that allows it (e.g. a
-    ticket already checked in); nothing was changed by it."""
-
-
 class Forbidden(DomainError):
     """The caller is known but may not do this."""
 
@@ -28,4 +23,5 @@ class NotAuthenticated(DomainError):
 
 class Conflict(DomainError):
     """The request clashes with an earlier one (an Idempotency-Key reused for another
-    request); nothing was changed."""
+    request), or is well formed but the thing is not in a state that allows it (a ticket
+    already checked in); nothing was changed by it."""
