@@ -170,3 +170,21 @@ async def test_the_relay_pays_out_and_releases_what_did_not_go_through(world):
     assert (release.booking_id, release.only.seat_positions) == (booking.id, ["1-1"])
     world.clock.advance(11)
     assert await world.service.tickets.relay_refunds() == 0
+
+
+async def test_while_the_broker_is_known_down_a_refund_leaves_its_release_to_the_relay(world):
+    _, booking, (first, second) = await paid(world)
+    world.publisher.down = True
+    done = await world.service.tickets.refund_ticket(BUYER, first.id)  # opens the circuit
+    calls = world.publisher.calls
+    later = await world.service.tickets.refund_ticket(BUYER, second.id)
+    assert world.publisher.calls == calls  # not even tried: the circuit is open
+    assert [world.store.refunds[d.refund.id].release_pending for d in (done, later)] == [
+        True, True]
+    assert world.store.bookings[booking.id].status is BookingStatus.REFUNDED
+    world.publisher.down = False
+    world.clock.advance(11)
+    assert await world.service.tickets.relay_refunds() == 2  # the relay sends anyway
+    [release] = releases(world)
+    assert sorted(release.only.seat_positions) == ["1-1", "1-2"]
+    assert not any(r.release_pending for r in world.store.refunds.values())

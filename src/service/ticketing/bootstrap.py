@@ -148,13 +148,13 @@ class Ticketing:
 
 def build_tickets(
     settings: TicketingSettings, uow: UnitOfWorkFactory, layouts: EventLayouts, clock: Clock,
-    publisher: CommandPublisher, notifier: StatusNotifier, adapters: TicketAdapters | None,
+    dispatch: Dispatch, notifier: StatusNotifier, adapters: TicketAdapters | None,
 ) -> TicketUseCases:
     """Wire the ticket use cases; QR codes are drawn by segno and refunds paid by the mock
     provider unless `adapters` says else."""
     adapters = adapters or TicketAdapters()
     qr, payments = adapters.qr or SegnoQrRenderer(), adapters.payments or MockPaymentProvider()
-    refunder = Refunder(uow, clock, payments, publisher, notifier)
+    refunder = Refunder(uow, clock, payments, dispatch, notifier)
     return TicketUseCases(
         list_mine=ListMyTickets(uow), get=GetTicket(uow), qr=TicketQr(uow, qr),
         set_attendee=SetAttendee(uow), add_staff=AddStaff(uow, layouts),
@@ -163,7 +163,7 @@ def build_tickets(
         list_scans=ListScans(uow, layouts), transfer=TransferTicket(uow),
         update_terms=UpdateEventTerms(uow, layouts),
         refund_ticket=RefundTicket(uow, refunder), refund_booking=RefundBooking(uow, refunder),
-        relay_refunds=RelayRefunds(uow, layouts, payments, publisher,
+        relay_refunds=RelayRefunds(uow, layouts, payments, dispatch,
                                    retry_after_s=settings.outbox_republish_after_s),
     )
 
@@ -195,7 +195,7 @@ def build(
         cancel_booking=CancelBooking(uow, dispatch, notifier, key_ttl_s),
         pay_booking=PayBooking(uow, notifier, key_ttl_s),
         relay_outbox=_relay(settings, uow, layouts, dispatch, notifier),
-        tickets=build_tickets(settings, uow, layouts, clock, publisher, notifier, ticket_adapters),
+        tickets=build_tickets(settings, uow, layouts, clock, dispatch, notifier, ticket_adapters),
     )
 
 

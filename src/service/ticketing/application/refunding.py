@@ -9,11 +9,10 @@ from dataclasses import dataclass, replace
 from src.service.contract import BookingCancelled, ReleaseOnly
 from src.service.lifecycle import REFUND_BOOKING
 from src.service.seats import format_all
+from src.service.ticketing.application.dispatch import Dispatch
 from src.service.ticketing.application.messages import state_update, status_update
 from src.service.ticketing.application.ports import (
     Clock,
-    CommandPublisher,
-    PublishFailed,
     StatusNotifier,
     UnitOfWorkFactory,
 )
@@ -56,15 +55,16 @@ async def pay_out(uow: UnitOfWorkFactory, payments: PaymentProvider,
     return done
 
 
-async def release(uow: UnitOfWorkFactory, publisher: CommandPublisher, booking: Booking,
-                  refunds: Sequence[Refund], cols: int) -> list[Refund]:
-    """Send the partial release and, once the broker acknowledged it, clear the refunds'
-    `release_pending`; a failed send is logged and left to the relay. The refunds as they are
-    afterwards."""
-    try:
-        await publisher.publish(release_command(booking, refunds, cols))
-    except PublishFailed as e:
-        log.warning("refund_release_deferred booking_id=%s error=%r", booking.id, e)
+async def release(uow: UnitOfWorkFactory, dispatch: Dispatch, booking: Booking,
+                  refunds: Sequence[Refund], cols: int, probe: bool = False) -> list[Refund]:
+    """Send the partial release through the circuit breaker and, once the broker acknowledged
+    it, clear the refunds' `release_pending`; a failed send is left to the relay, and so is
+    the send itself while the broker is known to be down, unless `probe` (the relay's call;
+    spec/architecture.md, guarantee 8). The refunds as they are afterwards."""
+    if not (probe or dispatch.healthy):
+        return list(refunds)
+    if not await dispatch.send(release_command(booking, refunds, cols)):
+        log.warning("refund_release_deferred booking_id=%s", booking.id)
         return list(refunds)
     async with uow() as unit:
         await unit.refunds.release_published([r.id for r in refunds])
@@ -79,7 +79,7 @@ class Refunder:
     uow: UnitOfWorkFactory
     clock: Clock
     payments: PaymentProvider
-    publisher: CommandPublisher
+    dispatch: Dispatch
     notifier: StatusNotifier
 
     async def __call__(self, booking: Booking, tickets: Sequence[IssuedTicket]) -> RefundOutcome:
@@ -98,6 +98,6 @@ class Refunder:
             refunded = replace(booking, status=REFUND_BOOKING.target, updated_at=now)
             await self.notifier.booking_status(status_update(refunded))
         paid = await pay_out(self.uow, self.payments, outcome.refunds)
-        released = await release(self.uow, self.publisher, booking, paid,
+        released = await release(self.uow, self.dispatch, booking, paid,
                                  event.seating_config.cols)
         return replace(outcome, refunds=tuple(released))

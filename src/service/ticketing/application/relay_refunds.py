@@ -6,8 +6,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 from uuid import UUID
 
+from src.service.ticketing.application.dispatch import Dispatch
 from src.service.ticketing.application.layouts import EventLayouts
-from src.service.ticketing.application.ports import CommandPublisher, UnitOfWorkFactory
+from src.service.ticketing.application.ports import UnitOfWorkFactory
 from src.service.ticketing.application.refunding import pay_out, release
 from src.service.ticketing.application.ticket_ports import PaymentProvider
 from src.service.ticketing.domain.refund import Refund
@@ -24,7 +25,7 @@ class RelayRefunds:
     uow: UnitOfWorkFactory
     layouts: EventLayouts
     payments: PaymentProvider
-    publisher: CommandPublisher
+    dispatch: Dispatch
     retry_after_s: float = 10.0
     batch: int = 200
 
@@ -42,7 +43,7 @@ class RelayRefunds:
                 booking = await uow.bookings.get(booking_id)
             assert booking is not None, "a refund's booking exists"
             cols = (await self.layouts(booking.event_id)).seating_config.cols
-            await release(self.uow, self.publisher, booking, refunds, cols)
+            await release(self.uow, self.dispatch, booking, refunds, cols, probe=True)
         if pending:
             log.info("refunds_relayed count=%d", len(pending))
         return len(pending)
