@@ -6,6 +6,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from src.service.ticketing.application.ports import Unavailable
 from src.service.ticketing.bootstrap import Ticketing
 
 log = logging.getLogger(__name__)
@@ -16,6 +17,8 @@ async def _loop(service: Ticketing) -> None:
     while True:
         try:
             await service.tickets.relay_refunds()
+        except Unavailable as e:  # PostgreSQL down: the refund rows wait, nothing is lost
+            log.warning("refund_sweep_deferred error=%r", e)
         except Exception:  # noqa: BLE001 - outermost loop of a background task
             log.exception("refund_sweep_failed")
         await asyncio.sleep(service.settings.outbox_interval_s)
