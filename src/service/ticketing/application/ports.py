@@ -23,9 +23,10 @@ from src.service.ticketing.application.ticket_ports import (
     IssuedTicketRepository,
     RefundRepository,
 )
+from src.service.ticketing.application.ticket_views import Page
 from src.service.ticketing.application.views import BookingView, OutboxEntry
 from src.service.ticketing.domain.booking import Booking, FailureReason
-from src.service.ticketing.domain.event import Event, SubsectionStats
+from src.service.ticketing.domain.event import Event, EventQuery, SubsectionStats
 from src.service.ticketing.domain.idempotency import KeyUse, Operation
 from src.service.ticketing.domain.seating import SeatingConfig
 from src.service.ticketing.domain.ticket import Ticket
@@ -57,8 +58,8 @@ class EventRepository(Protocol):
     async def get(self, event_id: int, with_stats: bool = False) -> Event | None:
         """The event (with per-subsection stats when asked), or None."""
 
-    async def find(self, seller_id: int | None) -> list[Event]:
-        """Active events on sale, or every event of `seller_id` when given."""
+    async def find(self, query: EventQuery) -> Page[Event]:
+        """One page of the events `query` asks for, with the total that match."""
 
     async def seats(self, event_id: int, section: str, subsection: int) -> list[Ticket]:
         """Every ticket (seat) of one subsection, row by row."""

@@ -61,3 +61,19 @@ class Event:
     def on_sale(self) -> bool:
         """True when the event takes bookings."""
         return self.is_active and self.status is EventStatus.AVAILABLE
+
+
+@dataclass(frozen=True)
+class EventQuery:
+    """A page of the public event list (spec/tickets.md, rule 17): events of `seller_id` in
+    `status` (any when None), else active events in `status` (on sale when None); starting in
+    [`starts_from`, `starts_until`] when given; whose name, description or venue contains
+    `text` (any case). Ordered by `starts_at` (undated events last), then id."""
+
+    seller_id: int | None = None
+    status: EventStatus | None = None
+    starts_from: datetime | None = None
+    starts_until: datetime | None = None
+    text: str | None = None
+    limit: int = 20
+    offset: int = 0

@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 from src.service.seats import format_all
 from src.service.ticketing.application.create_booking import BookingRequest
 from src.service.ticketing.application.create_event import EventDraft
+from src.service.ticketing.application.ticket_views import Page
 from src.service.ticketing.application.views import BookingView
 from src.service.ticketing.domain.booking import Booking, SeatSelectionMode
 from src.service.ticketing.domain.event import Event
@@ -113,6 +114,22 @@ class EventOut(BaseModel):
             status=event.status.value, created_at=event.created_at, subsections=subsections,
             attendance=attendance, **TermsOut.fields_of(event.terms),
         )
+
+
+class EventPageOut(BaseModel):
+    """One page of the event list and the total matching the filters (spec/tickets.md,
+    rule 17)."""
+
+    items: list[EventOut]
+    total: int
+    limit: int
+    offset: int
+
+    @classmethod
+    def of(cls, page: Page[Event]) -> "EventPageOut":
+        """From the use case's page."""
+        return cls(items=[EventOut.of(e) for e in page.items], total=page.total,
+                   limit=page.limit, offset=page.offset)
 
 
 class SeatOut(BaseModel):

@@ -13,6 +13,7 @@ from src.service.ticketing.application.ticket_views import Page, TicketView
 TicketId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 EventId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 EventFilter = Annotated[int | None, Query(ge=1, le=2**31 - 1)]
+Offset = Annotated[int, Query(ge=0, le=2**31 - 1)]
 
 
 class AttendeeIn(BaseModel):
