@@ -10,6 +10,7 @@ from uuid import UUID
 from src.service.contract import (
     BookingCancelled,
     BookingCreated,
+    ReleaseOnly,
     SubsectionConfig,
     SubsectionState,
 )
@@ -67,12 +68,15 @@ def seat_positions(*texts: str) -> tuple[SeatPosition, ...]:
     return parse_all(texts)
 
 
-def cancelled(command: BookingCreated) -> BookingCancelled:
-    """The BookingCancelled matching a BookingCreated."""
+def cancelled(command: BookingCreated, only: Sequence[str] | None = None) -> BookingCancelled:
+    """The BookingCancelled matching a BookingCreated; with `only`, a partial release of those
+    seats (a refund)."""
     return BookingCancelled(
         booking_id=command.booking_id, buyer_id=command.buyer_id, event_id=command.event_id,
         section=command.section, subsection=command.subsection, seat_positions=[],
         cancelled_at=datetime.now(UTC),
+        only=None if only is None else ReleaseOnly(seat_positions=list(only),
+                                                   cols=command.config.cols),
     )
 
 
@@ -141,24 +145,31 @@ class FakeSeatMap:
         return sorted(r.seats) if ok else None
 
     async def release(
-        self, tag: str, booking_ids: Sequence[UUID], generation: int = UNCHECKED
+        self, tag: str, booking_ids: Sequence[UUID], generation: int = UNCHECKED, only=None
     ) -> int | Stale:
         self.calls.append(("release", tag, list(booking_ids)))
         if stale := self._stale(tag, generation):
             return stale
         freed = 0
-        for booking_id in booking_ids:
-            for i in self.alloc[tag].get(booking_id, ()):
+        for booking_id, bits in zip(booking_ids, only or [None] * len(booking_ids), strict=True):
+            held = self.alloc[tag].get(booking_id)
+            if bits is not None and not held:
+                continue  # a partial release of a booking with no record changes nothing
+            gone = [i for i in held or () if bits is None or i in bits]
+            for i in gone:
                 self.taken[tag][i] = 0
-                freed += 1
-            self.alloc[tag][booking_id] = RELEASED
+            freed += len(gone)
+            self.alloc[tag][booking_id] = tuple(i for i in held or () if i not in gone)
         return freed
 
     async def release_many(
-        self, groups: Sequence[tuple[str, Sequence[UUID]]], generations: Sequence[int]
+        self, groups: Sequence[tuple[str, Sequence[UUID]]], generations: Sequence[int],
+        only=None,
     ) -> list[int | Stale]:
-        return [await self.release(tag, ids, g)
-                for (tag, ids), g in zip(groups, generations, strict=True)]
+        parts = only or [None] * len(groups)
+        return [await (self.release(tag, ids, g) if bits is None
+                       else self.release(tag, ids, g, only=bits))
+                for (tag, ids), g, bits in zip(groups, generations, parts, strict=True)]
 
     async def restore(self, snapshots: Sequence[Snapshot]) -> None:
         for snapshot in snapshots:

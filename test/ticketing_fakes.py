@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 from src.service.lifecycle import GIVE_UP, OPEN, PAY, BookingStatus, Transition
+from src.service.ticketing.application.ticket_views import Page
 from src.service.ticketing.application.views import (
     BookingView,
     BuyerSummary,
@@ -106,9 +107,25 @@ class FakeEvents:
         event = self.store.events.get(event_id)
         return event if event is None or with_stats else replace(event, stats=())
 
-    async def find(self, seller_id):
-        return [e for e in self.store.events.values()
-                if (e.seller_id == seller_id if seller_id is not None else e.is_active)]
+    async def find(self, query):
+        """The adapter's filters and order, over the store (spec/tickets.md, rule 17)."""
+        status = query.status or (None if query.seller_id is not None else EventStatus.AVAILABLE)
+        text = (query.text or "").lower()
+        found = [
+            e for e in self.store.events.values()
+            if (e.seller_id == query.seller_id if query.seller_id is not None else e.is_active)
+            and (status is None or e.status is status)
+            and (query.starts_from is None or (e.terms.starts_at is not None
+                                               and e.terms.starts_at >= query.starts_from))
+            and (query.starts_until is None or (e.terms.starts_at is not None
+                                                and e.terms.starts_at <= query.starts_until))
+            and (not text or any(text in f.lower()
+                                 for f in (e.name, e.description, e.venue_name)))
+        ]
+        found.sort(key=lambda e: (e.terms.starts_at is None, e.terms.starts_at or e.created_at,
+                                  e.id))
+        items = tuple(found[query.offset:query.offset + query.limit])
+        return Page(items, len(found), query.limit, query.offset)
 
     async def seats(self, event_id, section, subsection):
         return []

@@ -13,27 +13,36 @@ import asyncpg
 from redis.asyncio import Redis
 
 from deploy.loadtest.report import add_up
+from deploy.loadtest.verify_tickets import issued_mismatches
 from src.service.contract import alloc_key, avail_key, seats_key, subsection_tag
 from src.service.seats import SeatPosition
 
 BITFIELD_CHUNK = 1000
 Seats = dict[str, set]  # subsection tag → seat indexes, or (booking id, index) pairs
 
-OVERSOLD = """
-SELECT count(*) FROM (
-  SELECT 1 FROM bookings AS b, unnest(b.seat_positions) AS p
-  WHERE b.event_id = $1 AND b.status IN ('pending_payment', 'completed')
-  GROUP BY b.section, b.subsection, p HAVING count(*) > 1) AS d
-"""
-
-TICKET_MISMATCHES = """
-WITH claimed AS (
+# The seats live bookings claim: every seat of a pending_payment or completed booking, except
+# those a refund gave back (spec/tickets.md, rule 15; a `refunded` booking claims none). A
+# checked-in ticket's seat stays sold, so it is claimed like any other.
+CLAIMS = """
+WITH refunded AS (
+  SELECT i.booking_id, t.row, t.seat FROM issued_tickets AS i JOIN tickets AS t ON t.id = i.seat_id
+  WHERE i.event_id = $1 AND i.status = 'refunded'
+), claimed AS (
   SELECT b.id AS booking_id, b.section, b.subsection,
          split_part(p, '-', 1)::int AS row, split_part(p, '-', 2)::int AS seat,
          CASE b.status WHEN 'completed' THEN 'sold' ELSE 'reserved' END AS status
   FROM bookings AS b, unnest(b.seat_positions) AS p
   WHERE b.event_id = $1 AND b.status IN ('pending_payment', 'completed')
-), held AS (
+    AND NOT EXISTS (SELECT 1 FROM refunded AS r WHERE r.booking_id = b.id
+                    AND r.row = split_part(p, '-', 1)::int AND r.seat = split_part(p, '-', 2)::int)
+)"""
+
+OVERSOLD = CLAIMS + """
+SELECT count(*) FROM (
+  SELECT 1 FROM claimed GROUP BY section, subsection, row, seat HAVING count(*) > 1) AS d
+"""
+
+TICKET_MISMATCHES = CLAIMS + """, held AS (
   SELECT booking_id, section, subsection, row, seat, status
   FROM tickets WHERE event_id = $1 AND status <> 'available'
 )
@@ -68,7 +77,8 @@ SELECT (SELECT count(*) FROM tickets WHERE event_id = $1 AND status = 'reserved'
 
 
 async def oversold_seats(conn: asyncpg.Connection, event_id: int) -> int:
-    """Seats claimed by more than one live (pending_payment/completed) booking."""
+    """Seats claimed by more than one live (pending_payment/completed) booking, refunded seats
+    left out."""
     return await conn.fetchval(OVERSOLD, event_id)
 
 
@@ -125,15 +135,12 @@ async def held_seats(conn: asyncpg.Connection, event_id: int, cols: int) -> Seat
 
 
 async def claimed_seats(conn: asyncpg.Connection, event_id: int, cols: int) -> Seats:
-    """(booking id, bit index) of pending_payment/completed bookings, per subsection tag."""
-    rows = await conn.fetch(
-        "SELECT id, section, subsection, seat_positions FROM bookings "
-        "WHERE event_id = $1 AND status IN ('pending_payment', 'completed')", event_id)
+    """(booking id, bit index) of the seats live bookings claim, per subsection tag."""
+    rows = await conn.fetch(CLAIMS + " SELECT * FROM claimed", event_id)
     claimed: Seats = defaultdict(set)
     for r in rows:
         tag = subsection_tag(event_id, r["section"], r["subsection"])
-        claimed[tag].update((str(r["id"]), SeatPosition.parse(p).index(cols))
-                            for p in r["seat_positions"])
+        claimed[tag].add((str(r["booking_id"]), SeatPosition(r["row"], r["seat"]).index(cols)))
     return claimed
 
 
@@ -193,6 +200,7 @@ async def event_checks(
         "stuck_bookings": await stuck_bookings(conn, event_id),
         "ticket_mismatches": await ticket_mismatches(conn, event_id),
         "stats_mismatches": await stats_mismatches(conn, event_id),
+        "issued_mismatches": await issued_mismatches(conn, event_id),
     }
     held = await held_seats(conn, event_id, config["cols"])
     claimed = await claimed_seats(conn, event_id, config["cols"])

@@ -56,8 +56,17 @@ class BookingCreated(_Message):
     occurred_at: datetime
 
 
+class ReleaseOnly(_Message):
+    """The seats a partial release frees (a refund, spec/tickets.md, rule 15): `"row-seat"`
+    positions of a subsection with `cols` seats per row, so the consumer finds their bits."""
+
+    seat_positions: list[str]
+    cols: int
+
+
 class BookingCancelled(_Message):
-    """Command to release whatever seats a booking holds (spec/booking.md, "Messages")."""
+    """Command to release whatever seats a booking holds (spec/booking.md, "Messages"), or with
+    `only` just those seats, keeping the booking's others (spec/tickets.md, rule 15)."""
 
     type: Literal["BookingCancelled"] = "BookingCancelled"
     version: int = SCHEMA_VERSION
@@ -68,6 +77,7 @@ class BookingCancelled(_Message):
     subsection: int
     seat_positions: list[str]
     cancelled_at: datetime
+    only: ReleaseOnly | None = None
 
 
 BookingCommand = Annotated[BookingCreated | BookingCancelled, Field(discriminator="type")]

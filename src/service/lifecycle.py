@@ -7,9 +7,14 @@ migration's CHECK constraints to the enums below. Adding a state is a change her
 code that uses its new transition.
 
 A booking moves `processing → pending_payment → completed`, or ends `failed` or
-`cancelled` (spec/booking.md, rule 5). Its tickets (one row per seat) move with it:
+`cancelled` (spec/booking.md, rule 5); a completed one becomes `refunded` once all of its
+tickets are (spec/tickets.md, rule 15). Its tickets (one row per seat) move with it:
 `available → reserved` when the booking settles holding seats, `reserved → sold` when it is
 paid, `reserved → available` when it is cancelled.
+
+Paying a booking also issues one ticket per seat: the document its holder shows at the door
+(spec/tickets.md). An issued ticket has a life of its own, `IssuedTicketStatus`, with its own
+transitions (`IssuedTicketTransition`); the seat statuses above stay those of the seat map.
 """
 
 from collections.abc import Iterable
@@ -25,6 +30,7 @@ class BookingStatus(StrEnum):
     COMPLETED = "completed"
     CANCELLED = "cancelled"
     FAILED = "failed"
+    REFUNDED = "refunded"  # after the sale: every one of its tickets was refunded
 
 
 class TicketStatus(StrEnum):
@@ -33,6 +39,16 @@ class TicketStatus(StrEnum):
     AVAILABLE = "available"
     RESERVED = "reserved"
     SOLD = "sold"
+
+
+class IssuedTicketStatus(StrEnum):
+    """Where an issued ticket is (spec/tickets.md, rule 2): `valid` until it is checked in at
+    the door, refunded, or transferred (the old ticket; the recipient gets a new one)."""
+
+    VALID = "valid"
+    CHECKED_IN = "checked_in"
+    REFUNDED = "refunded"
+    TRANSFERRED = "transferred"
 
 
 class Owner(StrEnum):
@@ -91,9 +107,16 @@ GIVE_UP = Transition("give_up", (BookingStatus.PROCESSING,), BookingStatus.FAILE
                      Owner.TICKETING)
 
 TRANSITIONS: tuple[Transition, ...] = (HOLD, REFUSE, CANCEL_UNSETTLED, CANCEL_HELD, PAY, GIVE_UP)
+# After the sale (spec/tickets.md, rule 15): a paid booking whose last standing ticket is
+# refunded. Kept apart from TRANSITIONS: the booking pipeline ends at `completed` (its SSE
+# stream closes there), so this move does not make `completed` open.
+REFUND_BOOKING = Transition("refund_booking", (BookingStatus.COMPLETED,), BookingStatus.REFUNDED,
+                            Owner.TICKETING)
+AFTER_SALE: tuple[Transition, ...] = (REFUND_BOOKING,)
 
 INITIAL = BookingStatus.PROCESSING
-# Final: no transition leaves it. The SSE stream closes once a booking reaches one.
+# Final: no transition of the booking pipeline leaves it. The SSE stream closes once a booking
+# reaches one.
 FINAL: frozenset[BookingStatus] = frozenset(
     s for s in BookingStatus if not any(t.allows(s) for t in TRANSITIONS)
 )
@@ -107,11 +130,68 @@ SEATS_OF: dict[BookingStatus, TicketStatus] = {
 HOLDING: frozenset[BookingStatus] = frozenset(SEATS_OF)
 
 
+@dataclass(frozen=True)
+class IssuedTicketTransition:
+    """One allowed move of an issued ticket from any of `sources` to `target` (spec/tickets.md,
+    rule 2). `seat` is how the ticket's seat (its `tickets` row) moves along, (from, to), or
+    None when it stays. Only `owner` may perform it."""
+
+    name: str
+    sources: tuple[IssuedTicketStatus, ...]
+    target: IssuedTicketStatus
+    owner: Owner
+    seat: tuple[TicketStatus, TicketStatus] | None = None
+
+    def allows(self, status: IssuedTicketStatus) -> bool:
+        """True when a ticket in `status` may take this transition."""
+        return status in self.sources
+
+    def guard(self, column: str = "status") -> str:
+        """SQL condition on `column` for a compare-and-set, e.g. `status IN ('valid')`."""
+        return sql_in(column, self.sources)
+
+    def seat_move(self) -> tuple[TicketStatus, TicketStatus]:
+        """(from, to) of the ticket's seat; raises `ValueError` if it does not move."""
+        if self.seat is None:
+            raise ValueError(f"{self.name} moves no seat")
+        return self.seat
+
+
+ISSUED = IssuedTicketStatus.VALID  # the status of a ticket when it is issued
+# The door admits a valid ticket once (spec/tickets.md, rule 9).
+CHECK_IN = IssuedTicketTransition("check_in", (IssuedTicketStatus.VALID,),
+                                  IssuedTicketStatus.CHECKED_IN, Owner.TICKETING)
+# The holder gives the seat to another buyer: the old ticket ends, a new one is issued to them
+# (spec/tickets.md, rule 12).
+TRANSFER = IssuedTicketTransition("transfer", (IssuedTicketStatus.VALID,),
+                                  IssuedTicketStatus.TRANSFERRED, Owner.TICKETING)
+# The buyer gets money back and the seat goes back on sale (spec/tickets.md, rule 15).
+REFUND = IssuedTicketTransition("refund", (IssuedTicketStatus.VALID,),
+                                IssuedTicketStatus.REFUNDED, Owner.TICKETING,
+                                (TicketStatus.SOLD, TicketStatus.AVAILABLE))
+ISSUED_TRANSITIONS: tuple[IssuedTicketTransition, ...] = (CHECK_IN, TRANSFER, REFUND)
+# Live: the ticket still stands for its seat (at most one per seat, a unique index holds it).
+LIVE_TICKETS: frozenset[IssuedTicketStatus] = frozenset(
+    {IssuedTicketStatus.VALID, IssuedTicketStatus.CHECKED_IN}
+)
+
+
+class ScanOutcome(StrEnum):
+    """What a door scan found (spec/tickets.md, rule 9); every scan is logged with one."""
+
+    CHECKED_IN = "checked_in"
+    ALREADY_CHECKED_IN = "already_checked_in"
+    REFUNDED = "refunded"
+    TRANSFERRED = "transferred"
+    WRONG_EVENT = "wrong_event"
+    UNKNOWN_CODE = "unknown_code"
+
+
 def sql_in(column: str, statuses: Iterable[StrEnum]) -> str:
     """SQL condition `column IN ('a', 'b')` over enum members (never user input)."""
     return f"{column} IN ({', '.join(repr(str(s)) for s in statuses)})"
 
 
-def values(statuses: frozenset[BookingStatus] | tuple[BookingStatus, ...]) -> list[str]:
+def values(statuses: Iterable[StrEnum]) -> list[str]:
     """Plain strings of `statuses`, sorted: for SQL array parameters and messages."""
     return sorted(str(s) for s in statuses)

@@ -94,7 +94,8 @@ def _lifecycle_names(path: Path) -> list[str]:
 def _foreign_transitions(service: str, names: list[str]) -> list[str]:
     """Names of transitions owned by another service among `names`."""
     found = [(n, getattr(lifecycle, n, None)) for n in names]
-    return [n for n, t in found if isinstance(t, lifecycle.Transition) and t.owner != service]
+    kinds = (lifecycle.Transition, lifecycle.IssuedTicketTransition)
+    return [n for n, t in found if isinstance(t, kinds) and t.owner != service]
 
 
 @pytest.mark.parametrize("service", SERVICES)

@@ -19,21 +19,30 @@ from src.service.ticketing.adapters.kvrocks import (
     RedisStatusFeed,
     RedisStatusNotifier,
 )
+from src.service.ticketing.adapters.payments import MockPaymentProvider
 from src.service.ticketing.adapters.postgres import PostgresUnitOfWork
 from src.service.ticketing.adapters.postgres_acks import PostgresAckLog
 from src.service.ticketing.adapters.postgres_inbox import PostgresBookingInbox
+from src.service.ticketing.adapters.qr import SegnoQrRenderer
 from src.service.ticketing.adapters.security import Argon2PasswordHasher, JwtTokenCodec
+from src.service.ticketing.application.add_staff import AddStaff
 from src.service.ticketing.application.cancel_booking import CancelBooking
+from src.service.ticketing.application.check_in import CheckIn
+from src.service.ticketing.application.check_in_batch import CheckInBatch
 from src.service.ticketing.application.create_booking import CreateBooking
 from src.service.ticketing.application.create_event import CreateEvent
 from src.service.ticketing.application.dispatch import Dispatch
 from src.service.ticketing.application.get_booking import GetBooking
 from src.service.ticketing.application.get_event import GetEvent
+from src.service.ticketing.application.get_ticket import GetTicket
 from src.service.ticketing.application.get_user import GetUser
 from src.service.ticketing.application.layouts import EventLayouts
 from src.service.ticketing.application.list_bookings import ListBookings
 from src.service.ticketing.application.list_events import ListEvents
+from src.service.ticketing.application.list_my_tickets import ListMyTickets
+from src.service.ticketing.application.list_scans import ListScans
 from src.service.ticketing.application.list_seats import ListSeats
+from src.service.ticketing.application.list_staff import ListStaff
 from src.service.ticketing.application.log_in import LogIn
 from src.service.ticketing.application.pay_booking import PayBooking
 from src.service.ticketing.application.ports import (
@@ -50,8 +59,18 @@ from src.service.ticketing.application.ports import (
     UnitOfWorkFactory,
 )
 from src.service.ticketing.application.recent_bookings import RecentBookings
+from src.service.ticketing.application.refund_booking import RefundBooking
+from src.service.ticketing.application.refund_ticket import RefundTicket
+from src.service.ticketing.application.refunding import Refunder
 from src.service.ticketing.application.register_user import RegisterUser
 from src.service.ticketing.application.relay_outbox import RelayOutbox
+from src.service.ticketing.application.relay_refunds import RelayRefunds
+from src.service.ticketing.application.remove_staff import RemoveStaff
+from src.service.ticketing.application.set_attendee import SetAttendee
+from src.service.ticketing.application.ticket_ports import PaymentProvider, QrRenderer
+from src.service.ticketing.application.ticket_qr import TicketQr
+from src.service.ticketing.application.transfer_ticket import TransferTicket
+from src.service.ticketing.application.update_event_terms import UpdateEventTerms
 from src.service.ticketing.settings import TicketingSettings
 
 
@@ -69,6 +88,35 @@ class Uuid7Ids:
     def new_id(self) -> UUID:
         """A new UUIDv7."""
         return UUID(int=uuid6.uuid7().int)
+
+
+@dataclass(frozen=True)
+class TicketAdapters:
+    """Adapters only the ticket use cases need; a field left None takes the default."""
+
+    qr: QrRenderer | None = None
+    payments: PaymentProvider | None = None
+
+
+@dataclass(frozen=True)
+class TicketUseCases:
+    """The use cases of issued tickets and their door (spec/tickets.md), wired."""
+
+    list_mine: ListMyTickets
+    get: GetTicket
+    qr: TicketQr
+    set_attendee: SetAttendee
+    add_staff: AddStaff
+    remove_staff: RemoveStaff
+    list_staff: ListStaff
+    check_in: CheckIn
+    check_in_batch: CheckInBatch
+    list_scans: ListScans
+    transfer: TransferTicket
+    update_terms: UpdateEventTerms
+    refund_ticket: RefundTicket
+    refund_booking: RefundBooking
+    relay_refunds: RelayRefunds
 
 
 @dataclass(frozen=True)
@@ -95,6 +143,29 @@ class Ticketing:
     cancel_booking: CancelBooking
     pay_booking: PayBooking
     relay_outbox: RelayOutbox
+    tickets: TicketUseCases
+
+
+def build_tickets(
+    settings: TicketingSettings, uow: UnitOfWorkFactory, layouts: EventLayouts, clock: Clock,
+    dispatch: Dispatch, notifier: StatusNotifier, adapters: TicketAdapters | None,
+) -> TicketUseCases:
+    """Wire the ticket use cases; QR codes are drawn by segno and refunds paid by the mock
+    provider unless `adapters` says else."""
+    adapters = adapters or TicketAdapters()
+    qr, payments = adapters.qr or SegnoQrRenderer(), adapters.payments or MockPaymentProvider()
+    refunder = Refunder(uow, clock, payments, dispatch, notifier)
+    return TicketUseCases(
+        list_mine=ListMyTickets(uow), get=GetTicket(uow), qr=TicketQr(uow, qr),
+        set_attendee=SetAttendee(uow), add_staff=AddStaff(uow, layouts),
+        remove_staff=RemoveStaff(uow, layouts), list_staff=ListStaff(uow, layouts),
+        check_in=CheckIn(uow, layouts, clock), check_in_batch=CheckInBatch(uow, layouts, clock),
+        list_scans=ListScans(uow, layouts), transfer=TransferTicket(uow),
+        update_terms=UpdateEventTerms(uow, layouts),
+        refund_ticket=RefundTicket(uow, refunder), refund_booking=RefundBooking(uow, refunder),
+        relay_refunds=RelayRefunds(uow, layouts, payments, dispatch,
+                                   retry_after_s=settings.outbox_republish_after_s),
+    )
 
 
 def build(
@@ -103,6 +174,7 @@ def build(
     notifier: StatusNotifier, feed: StatusFeed,
     hasher: PasswordHasher | None = None, tokens: TokenCodec | None = None,
     clock: Clock | None = None, ids: IdGenerator | None = None,
+    ticket_adapters: TicketAdapters | None = None,
 ) -> Ticketing:
     """Wire use cases from adapters; tests pass fakes for any of them."""
     tokens = tokens or JwtTokenCodec(settings.jwt_secret, settings.token_ttl_s)
@@ -123,6 +195,7 @@ def build(
         cancel_booking=CancelBooking(uow, dispatch, notifier, key_ttl_s),
         pay_booking=PayBooking(uow, notifier, key_ttl_s),
         relay_outbox=_relay(settings, uow, layouts, dispatch, notifier),
+        tickets=build_tickets(settings, uow, layouts, clock, dispatch, notifier, ticket_adapters),
     )
 
 

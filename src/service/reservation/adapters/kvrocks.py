@@ -160,19 +160,24 @@ class RedisSeatMap:
             return await pipe.execute(raise_on_error=False)
 
     async def release(
-        self, tag: str, booking_ids: Sequence[UUID], generation: int = UNCHECKED
+        self, tag: str, booking_ids: Sequence[UUID], generation: int = UNCHECKED,
+        only: Sequence[tuple[int, ...] | None] | None = None,
     ) -> int | Stale:
-        """Free the seats each booking holds and leave its tombstone; returns seats freed. A
-        missing free-seat counter stays missing (the next allocation recounts it)."""
-        (freed,) = await self.release_many([(tag, booking_ids)], [generation])
+        """Free the seats each booking holds and leave its tombstone, or with `only` just the
+        named bits; returns seats freed. A missing free-seat counter stays missing (the next
+        allocation recounts it)."""
+        (freed,) = await self.release_many([(tag, booking_ids)], [generation], [only])
         return freed
 
     async def release_many(
-        self, groups: Sequence[tuple[str, Sequence[UUID]]], generations: Sequence[int]
+        self, groups: Sequence[tuple[str, Sequence[UUID]]], generations: Sequence[int],
+        only: Sequence[Sequence[tuple[int, ...] | None] | None] | None = None,
     ) -> list[int | Stale]:
-        """One release script call per group (distinct subsections), in one round trip."""
-        calls = [(subsection_keys(tag), [g, *map(str, ids)])
-                 for (tag, ids), g in zip(groups, generations, strict=True)]
+        """One release script call per group (distinct subsections), in one round trip; a
+        booking with bits in `only` is passed as `"id:i,j"` (release.lua frees just those)."""
+        parts = only or [None] * len(groups)
+        calls = [(subsection_keys(tag), [g, *_release_args(ids, bits)])
+                 for (tag, ids), g, bits in zip(groups, generations, parts, strict=True)]
         replies = await self._evalsha(self._release, calls)
         return [Stale(int(r[1])) if r[0] in _STALE else int(r[0]) for r in replies]
 
@@ -191,6 +196,14 @@ class RedisSeatMap:
             replies = await pipe.execute()
         pairs = zip(replies[0::2], replies[1::2], strict=True)
         return [MapState(int(g or 0), None if a is None else int(a)) for g, a in pairs]
+
+
+def _release_args(
+    booking_ids: Sequence[UUID], only: Sequence[tuple[int, ...] | None] | None
+) -> list[str]:
+    bits = only or [None] * len(booking_ids)
+    return [str(b) if o is None else f"{b}:{','.join(map(str, o))}"
+            for b, o in zip(booking_ids, bits, strict=True)]
 
 
 def _restore_call(snapshot: Snapshot) -> tuple[list, list]:

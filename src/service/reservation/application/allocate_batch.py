@@ -22,6 +22,7 @@ from src.service.reservation.application.batches import (
     Command,
     Outcome,
     by_subsection,
+    released_bits,
     where,
 )
 from src.service.reservation.application.generations import Generations
@@ -112,9 +113,12 @@ class AllocateBatch:
         if not runs:
             return
         ids = [where(run[0]) for run in runs]
+        # A refund gives back only some seats of its booking (spec/tickets.md, rule 15).
+        only = [[released_bits(c) for c in run] for run in runs]
         answers = await self._seat_map.release_many(
             [(i.tag, [c.booking_id for c in run]) for i, run in zip(ids, runs, strict=True)],
             [self._gens.expect(i) for i in ids],
+            only if any(b is not None for bits in only for b in bits) else None,
         )
         for run, i, answer in zip(runs, ids, answers, strict=True):
             if isinstance(answer, Stale):

@@ -90,6 +90,22 @@ async def release_all(seat_map: SeatMap, commands: Sequence[Command]) -> None:
         await seat_map.release_many(calls, [UNCHECKED] * len(calls))
 
 
+def released_bits(command: Command) -> tuple[int, ...] | None:
+    """The bit indexes a command frees: None for every bit its booking holds, else the bits of
+    a partial release's seats (positions that are not seats free nothing)."""
+    if not isinstance(command, BookingCancelled) or command.only is None:
+        return None
+    cols, found = command.only.cols, []
+    for text in command.only.seat_positions:
+        try:
+            position = SeatPosition.parse(text)
+        except ValueError:
+            continue
+        if 1 <= position.seat <= cols:
+            found.append(position.index(cols))
+    return tuple(found)
+
+
 def settlement(command: BookingCreated, allocation: Allocation) -> Settlement:
     """What PostgreSQL should record for a command, given the seat map's answer: its seats
     (`hold`) when it holds some, else the reason it got none (`refuse`), always one of the

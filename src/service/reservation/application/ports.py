@@ -184,16 +184,21 @@ class SeatMap(Protocol):
         ...
 
     async def release(
-        self, tag: str, booking_ids: Sequence[UUID], generation: int = UNCHECKED
+        self, tag: str, booking_ids: Sequence[UUID], generation: int = UNCHECKED,
+        only: Sequence[tuple[int, ...] | None] | None = None,
     ) -> int | Stale:
         """Free the seats each booking holds and block its later allocation; returns seats
-        freed."""
+        freed. With `only`, the booking at the same place gives back just those bits (None
+        there: all of them) and keeps the rest; one that keeps none is blocked too
+        (spec/tickets.md, rule 15)."""
         ...
 
     async def release_many(
-        self, groups: Sequence[tuple[str, Sequence[UUID]]], generations: Sequence[int]
+        self, groups: Sequence[tuple[str, Sequence[UUID]]], generations: Sequence[int],
+        only: Sequence[Sequence[tuple[int, ...] | None] | None] | None = None,
     ) -> list[int | Stale]:
-        """`release` for groups of distinct subsections, in one round trip."""
+        """`release` for groups of distinct subsections, in one round trip; `only`, when
+        given, holds each group's `only` (None: every booking gives back all it holds)."""
         ...
 
     async def restore(self, snapshots: Sequence[Snapshot]) -> None:

@@ -13,11 +13,19 @@ import asyncpg
 
 from src.platform.db import UNAVAILABLE
 from src.service.ticketing.adapters.postgres_bookings import PostgresBookingRepository
+from src.service.ticketing.adapters.postgres_door import PostgresDoorRepository
 from src.service.ticketing.adapters.postgres_keys import PostgresKeyRepository
+from src.service.ticketing.adapters.postgres_refunds import PostgresRefundRepository
 from src.service.ticketing.adapters.postgres_rows import stats_from_row, ticket_from_row
+from src.service.ticketing.adapters.postgres_terms import (
+    PostgresEventTermsRepository,
+    terms_from_row,
+)
+from src.service.ticketing.adapters.postgres_tickets import PostgresIssuedTicketRepository
 from src.service.ticketing.application.ports import Unavailable
+from src.service.ticketing.application.ticket_views import Page
 from src.service.ticketing.domain.errors import InvalidRequest
-from src.service.ticketing.domain.event import Event, EventStatus, SubsectionStats
+from src.service.ticketing.domain.event import Event, EventQuery, EventStatus, SubsectionStats
 from src.service.ticketing.domain.seating import SeatingConfig, parse_seating_config
 from src.service.ticketing.domain.ticket import Ticket
 from src.service.ticketing.domain.user import Role, User
@@ -50,6 +58,10 @@ class PostgresUnitOfWork:
         self.events = PostgresEventRepository(self._conn)
         self.bookings = PostgresBookingRepository(self._conn)
         self.keys = PostgresKeyRepository(self._conn)
+        self.issued_tickets = PostgresIssuedTicketRepository(self._conn)
+        self.door = PostgresDoorRepository(self._conn)
+        self.event_terms = PostgresEventTermsRepository(self._conn)
+        self.refunds = PostgresRefundRepository(self._conn)
         return self
 
     async def __aexit__(
@@ -103,13 +115,32 @@ class PostgresUserRepository:
         return _user(row) if row else None
 
 
+# The public list's filters; each is off when its parameter is NULL (spec/tickets.md, rule 17).
+_WHERE = (
+    "WHERE (seller_id = $1 OR ($1::int IS NULL AND is_active)) "
+    "AND ($2::text IS NULL OR status = $2) AND ($3::timestamptz IS NULL OR starts_at >= $3) "
+    "AND ($4::timestamptz IS NULL OR starts_at <= $4) AND ($5::text IS NULL OR "
+    "name ILIKE $5 OR description ILIKE $5 OR venue_name ILIKE $5)"
+)
+_FIND = (
+    f"SELECT *, count(*) OVER () AS total FROM events {_WHERE} "
+    "ORDER BY starts_at NULLS LAST, id LIMIT $6 OFFSET $7"
+)
+_COUNT = f"SELECT count(*) FROM events {_WHERE}"
+
+
+def _like_escaped(text: str) -> str:
+    """`text` matched literally by ILIKE (its default escape character is the backslash)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def _event(row: asyncpg.Record, stats: tuple[SubsectionStats, ...] = ()) -> Event:
     return Event(
         id=row["id"], seller_id=row["seller_id"], name=row["name"],
         description=row["description"], venue_name=row["venue_name"],
         seating_config=parse_seating_config(json.loads(row["seating_config"])),
         is_active=row["is_active"], status=EventStatus(row["status"]), created_at=row["created_at"],
-        stats=stats,
+        stats=stats, terms=terms_from_row(row),
     )
 
 
@@ -159,18 +190,20 @@ class PostgresEventRepository:
         )
         return _event(row, tuple(stats_from_row(s, event.seating_config) for s in stats))
 
-    async def find(self, seller_id: int | None) -> list[Event]:
-        """Active events on sale, or every event of one seller; newest first."""
-        if seller_id is None:
-            rows = await self._conn.fetch(
-                f"SELECT * FROM events WHERE is_active AND status = '{EventStatus.AVAILABLE}' "
-                "ORDER BY id DESC LIMIT 200"
-            )
-        else:
-            rows = await self._conn.fetch(
-                "SELECT * FROM events WHERE seller_id = $1 ORDER BY id DESC", seller_id
-            )
-        return [_event(r) for r in rows]
+    async def find(self, query: EventQuery) -> Page[Event]:
+        """One page of the events `query` asks for, ordered by `starts_at` (undated last),
+        then id; the total counts every match (one statement, a window count)."""
+        status = query.status or (None if query.seller_id is not None else EventStatus.AVAILABLE)
+        text = None if query.text is None else f"%{_like_escaped(query.text)}%"
+        rows = await self._conn.fetch(
+            _FIND, query.seller_id, None if status is None else str(status), query.starts_from,
+            query.starts_until, text, query.limit, query.offset,
+        )
+        total = rows[0]["total"] if rows else await self._conn.fetchval(
+            _COUNT, query.seller_id, None if status is None else str(status), query.starts_from,
+            query.starts_until, text,
+        )
+        return Page(tuple(_event(r) for r in rows), total, query.limit, query.offset)
 
     async def seats(self, event_id: int, section: str, subsection: int) -> list[Ticket]:
         """Every ticket of one subsection, row by row."""

@@ -4,7 +4,6 @@ guarantee 2)."""
 
 from __future__ import annotations
 
-import secrets
 from datetime import datetime
 from uuid import UUID
 
@@ -22,6 +21,7 @@ from src.service.lifecycle import (
 )
 from src.service.seats import parse_all
 from src.service.ticketing.adapters.postgres_rows import stats_from_row, ticket_from_row
+from src.service.ticketing.adapters.postgres_tickets import issue_tickets
 from src.service.ticketing.application.views import (
     BookingView,
     BuyerSummary,
@@ -72,7 +72,13 @@ _VIEW = (
     "u.email AS buyer_email FROM bookings b JOIN events e ON e.id = b.event_id "
     "JOIN users u ON u.id = b.buyer_id WHERE b.id = $1"
 )
-_TICKETS = "SELECT * FROM tickets WHERE booking_id = $1 ORDER BY row, seat"
+# A seat's code is that of the ticket its booking's payment issued (spec/tickets.md, rule 1).
+_TICKETS = (
+    "SELECT t.id, t.event_id, t.section, t.subsection, t.row, t.seat, t.price, t.status, i.code "
+    "FROM tickets AS t LEFT JOIN issued_tickets AS i ON i.seat_id = t.id "
+    "AND i.booking_id = t.booking_id AND i.previous_id IS NULL "
+    "WHERE t.booking_id = $1 ORDER BY t.row, t.seat"
+)
 _LIST = (
     "SELECT b.* FROM bookings b JOIN events e ON e.id = b.event_id "
     "WHERE ($1::int IS NULL OR b.buyer_id = $1) AND ($2::int IS NULL OR e.seller_id = $2) "
@@ -86,9 +92,9 @@ _PAY = _move_bookings(PAY, ", paid_at = now()")
 _PAY_TICKETS = (
     f"SELECT id FROM tickets WHERE booking_id = $1 AND {PAY.tickets_guard()} FOR UPDATE"
 )
-_ISSUE_CODES = (
-    f"UPDATE tickets t SET status = '{PAY.ticket_move()[1]}', code = c.code, "
-    "updated_at = now() FROM unnest($1::bigint[], $2::text[]) AS c(id, code) WHERE t.id = c.id"
+_SELL = (
+    f"UPDATE tickets SET status = '{PAY.ticket_move()[1]}', updated_at = now() "
+    "WHERE id = ANY($1::bigint[])"
 )
 # A release owed (cancel, give up) is re-sent from its first attempt's backoff on.
 _RELEASE = ", release_pending = true, publish_attempts = 1"
@@ -179,16 +185,16 @@ class PostgresBookingRepository:
         )
 
     async def pay(self, booking: Booking) -> tuple[Booking, SubsectionStats] | None:
-        """Compare-and-set by `PAY`; its tickets are sold and get unguessable codes."""
+        """Compare-and-set by `PAY`; its seats are sold and one ticket per seat is issued
+        with an unguessable code (spec/tickets.md, rule 1)."""
         row = await self._conn.fetchrow(_PAY, booking.id)
         if row is None:
             return None
-        ids = await self._conn.fetch(_PAY_TICKETS, booking.id)
+        ids = [r["id"] for r in await self._conn.fetch(_PAY_TICKETS, booking.id)]
         if len(ids) != booking.quantity:
             raise SeatStateConflict(f"booking {booking.id}: {len(ids)} reserved tickets")
-        await self._conn.execute(
-            _ISSUE_CODES, [r["id"] for r in ids], [secrets.token_urlsafe(12) for _ in ids]
-        )
+        await self._conn.execute(_SELL, ids)
+        await issue_tickets(self._conn, booking.buyer_id, ids)
         return booking_from_row(row), await self._stats(booking, PAY, len(ids))
 
     async def _stats(self, booking: Booking, transition: Transition, count: int) -> SubsectionStats:

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from src.service.ticketing.application.ports import UnitOfWorkFactory
 from src.service.ticketing.domain.errors import Forbidden, InvalidRequest
 from src.service.ticketing.domain.event import Event
+from src.service.ticketing.domain.refund_policy import EventTerms, check_terms
 from src.service.ticketing.domain.seating import parse_seating_config
 from src.service.ticketing.domain.user import Principal, Role
 
@@ -19,6 +20,7 @@ class EventDraft:
     venue_name: str
     seating_config: object
     is_active: bool = True
+    terms: EventTerms | None = None  # dates and refunds; None keeps the defaults
 
 
 @dataclass(frozen=True)
@@ -36,11 +38,14 @@ class CreateEvent:
         if not draft.name.strip():
             raise InvalidRequest("Event name must not be empty")
         config = parse_seating_config(draft.seating_config)
+        terms = check_terms(draft.terms) if draft.terms is not None else None
         async with self.uow() as uow:
             stored = await uow.events.add(
                 principal.user_id, draft.name.strip(), draft.description, draft.venue_name,
                 config, draft.is_active,
             )
+            if terms is not None:
+                await uow.event_terms.set(stored.id, terms)
             event = await uow.events.get(stored.id, with_stats=True)
         assert event is not None, "the event was stored in this transaction"
         return event

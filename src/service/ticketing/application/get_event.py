@@ -1,6 +1,6 @@
 """Use case: one event with its per-subsection seat counts."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from src.service.ticketing.application.ports import UnitOfWorkFactory
 from src.service.ticketing.domain.errors import NotFound
@@ -9,7 +9,8 @@ from src.service.ticketing.domain.event import Event
 
 @dataclass(frozen=True)
 class GetEvent:
-    """Public: the event with available/reserved/sold per subsection."""
+    """Public: the event with available/reserved/sold per subsection and the live counts at
+    its door (spec/tickets.md, rule 11)."""
 
     uow: UnitOfWorkFactory
 
@@ -17,6 +18,6 @@ class GetEvent:
         """The event; raises `NotFound`."""
         async with self.uow() as uow:
             event = await uow.events.get(event_id, with_stats=True)
-        if event is None:
-            raise NotFound("Event not found")
-        return event
+            if event is None:
+                raise NotFound("Event not found")
+            return replace(event, attendance=await uow.door.attendance(event_id))

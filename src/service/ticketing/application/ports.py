@@ -1,4 +1,5 @@
-"""Ports of the ticketing core: what the use cases need from the outside world."""
+"""Ports of the ticketing core: what the use cases need from the outside world. The ports of
+issued tickets, their door, their events' terms and their refunds are in `ticket_ports.py`."""
 
 from __future__ import annotations
 
@@ -16,9 +17,16 @@ from src.service.contract import (
     SubsectionState,
 )
 from src.service.lifecycle import BookingStatus, Transition
+from src.service.ticketing.application.ticket_ports import (
+    DoorRepository,
+    EventTermsRepository,
+    IssuedTicketRepository,
+    RefundRepository,
+)
+from src.service.ticketing.application.ticket_views import Page
 from src.service.ticketing.application.views import BookingView, OutboxEntry
 from src.service.ticketing.domain.booking import Booking, FailureReason
-from src.service.ticketing.domain.event import Event, SubsectionStats
+from src.service.ticketing.domain.event import Event, EventQuery, SubsectionStats
 from src.service.ticketing.domain.idempotency import KeyUse, Operation
 from src.service.ticketing.domain.seating import SeatingConfig
 from src.service.ticketing.domain.ticket import Ticket
@@ -50,8 +58,8 @@ class EventRepository(Protocol):
     async def get(self, event_id: int, with_stats: bool = False) -> Event | None:
         """The event (with per-subsection stats when asked), or None."""
 
-    async def find(self, seller_id: int | None) -> list[Event]:
-        """Active events on sale, or every event of `seller_id` when given."""
+    async def find(self, query: EventQuery) -> Page[Event]:
+        """One page of the events `query` asks for, with the total that match."""
 
     async def seats(self, event_id: int, section: str, subsection: int) -> list[Ticket]:
         """Every ticket (seat) of one subsection, row by row."""
@@ -170,6 +178,22 @@ class UnitOfWork(Protocol):
     @property
     def keys(self) -> IdempotencyKeyRepository:
         """Idempotency keys, in this transaction."""
+
+    @property
+    def issued_tickets(self) -> IssuedTicketRepository:
+        """Issued tickets, in this transaction."""
+
+    @property
+    def door(self) -> DoorRepository:
+        """Door staff and scans, in this transaction."""
+
+    @property
+    def event_terms(self) -> EventTermsRepository:
+        """Event dates and refund settings, in this transaction."""
+
+    @property
+    def refunds(self) -> RefundRepository:
+        """Refunds, in this transaction."""
 
     async def __aenter__(self) -> UnitOfWork:
         """Begin the transaction."""

@@ -42,12 +42,14 @@ _CANCEL_REFUSALS = {
     BookingStatus.COMPLETED: "Cannot cancel a completed booking",
     BookingStatus.CANCELLED: "Booking already in terminal state",
     BookingStatus.FAILED: "Cannot cancel failed booking",
+    BookingStatus.REFUNDED: "Cannot cancel a refunded booking",
 }
 _PAY_REFUSALS = {
     BookingStatus.PROCESSING: "Cannot pay booking in processing state",
     BookingStatus.COMPLETED: "Booking is already paid",
     BookingStatus.CANCELLED: "Cannot pay cancelled booking",
     BookingStatus.FAILED: "Cannot pay failed booking",
+    BookingStatus.REFUNDED: "Cannot pay refunded booking",
 }
 
 

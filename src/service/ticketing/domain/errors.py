@@ -23,4 +23,5 @@ class NotAuthenticated(DomainError):
 
 class Conflict(DomainError):
     """The request clashes with an earlier one (an Idempotency-Key reused for another
-    request); nothing was changed."""
+    request), or is well formed but the thing is not in a state that allows it (a ticket
+    already checked in); nothing was changed by it."""

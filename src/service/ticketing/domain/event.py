@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from src.service.ticketing.domain.refund_policy import EventTerms
 from src.service.ticketing.domain.seating import SeatingConfig
 
 
@@ -29,8 +30,19 @@ class SubsectionStats:
 
 
 @dataclass(frozen=True)
+class Attendance:
+    """Live counts at the door (spec/tickets.md, rule 11): tickets checked in, and tickets
+    sold that still stand for their seat (valid or checked in)."""
+
+    checked_in: int
+    sold: int
+
+
+@dataclass(frozen=True)
 class Event:
-    """An event; `stats` is filled only where a use case asks for it."""
+    """An event; `stats` and `attendance` are filled only where a use case asks for them.
+    `terms` (dates, refunds) can change after creation: decisions read them from PostgreSQL,
+    never from the layout cache (spec/tickets.md, rule 13)."""
 
     id: int
     seller_id: int
@@ -42,8 +54,26 @@ class Event:
     status: EventStatus
     created_at: datetime
     stats: tuple[SubsectionStats, ...] = field(default=())
+    attendance: Attendance | None = None
+    terms: EventTerms = field(default=EventTerms())
 
     @property
     def on_sale(self) -> bool:
         """True when the event takes bookings."""
         return self.is_active and self.status is EventStatus.AVAILABLE
+
+
+@dataclass(frozen=True)
+class EventQuery:
+    """A page of the public event list (spec/tickets.md, rule 17): events of `seller_id` in
+    `status` (any when None), else active events in `status` (on sale when None); starting in
+    [`starts_from`, `starts_until`] when given; whose name, description or venue contains
+    `text` (any case). Ordered by `starts_at` (undated events last), then id."""
+
+    seller_id: int | None = None
+    status: EventStatus | None = None
+    starts_from: datetime | None = None
+    starts_until: datetime | None = None
+    text: str | None = None
+    limit: int = 20
+    offset: int = 0

@@ -1,9 +1,22 @@
 """/api/event: create (seller), list and detail (public), seat list (public)."""
 
-from fastapi import APIRouter
+from typing import Annotated
 
+from fastapi import APIRouter, Query
+from pydantic import AwareDatetime
+
+from src.service.ticketing.application.list_events import MAX_TEXT
+from src.service.ticketing.domain.event import EventQuery, EventStatus
+from src.service.ticketing.domain.paging import DEFAULT_LIMIT
 from src.service.ticketing.entrypoints.deps import Caller, Service
-from src.service.ticketing.entrypoints.schemas import EventCreate, EventOut, SeatOut
+from src.service.ticketing.entrypoints.schemas import (
+    EventCreate,
+    EventOut,
+    EventPageOut,
+    SeatOut,
+)
+from src.service.ticketing.entrypoints.terms_schemas import TermsIn
+from src.service.ticketing.entrypoints.ticket_schemas import EventFilter, EventId, Offset
 
 router = APIRouter(prefix="/api/event", tags=["event"])
 
@@ -15,9 +28,17 @@ async def create_event(body: EventCreate, caller: Caller, service: Service) -> E
 
 
 @router.get("")
-async def list_events(service: Service, seller_id: int | None = None) -> list[EventOut]:
-    """Active events on sale; with `seller_id`, every event of that seller."""
-    return [EventOut.of(e) for e in await service.list_events(seller_id)]
+async def list_events(
+    service: Service, seller_id: EventFilter = None, status: EventStatus | None = None,
+    starts_from: AwareDatetime | None = None, starts_until: AwareDatetime | None = None,
+    q: Annotated[str | None, Query(max_length=MAX_TEXT)] = None,
+    limit: int = DEFAULT_LIMIT, offset: Offset = 0,
+) -> EventPageOut:
+    """Active events on sale (or in `status`); with `seller_id`, that seller's events. Filters:
+    start dates (ISO 8601 with offset), text `q`; ordered by `starts_at`, one page with
+    `total` (spec/tickets.md, rule 17)."""
+    query = EventQuery(seller_id, status, starts_from, starts_until, q, limit, offset)
+    return EventPageOut.of(await service.list_events(query))
 
 
 @router.get("/{event_id}")
@@ -32,3 +53,11 @@ async def list_seats(
 ) -> list[SeatOut]:
     """Every seat of one subsection with its status."""
     return [SeatOut.of(t) for t in await service.list_seats(event_id, section, subsection)]
+
+
+@router.patch("/{event_id}")
+async def update_event_terms(
+    event_id: EventId, body: TermsIn, caller: Caller, service: Service
+) -> EventOut:
+    """The seller changes the event's dates or refund settings; fields left out stay."""
+    return EventOut.of(await service.tickets.update_terms(caller, event_id, body.to_change()))

@@ -1,5 +1,5 @@
 """HTTP entrypoint: the FastAPI app factory, with the error table's handlers, the last-resort
-handler (500 with a request id) and the outbox relay as a background task.
+handler (500 with a request id) and the outbox and refund relays as background tasks.
 
 Run with `uvicorn src.service.ticketing.entrypoints.http:create_app --factory`.
 """
@@ -17,10 +17,19 @@ from src.platform.logging import configure as configure_logging
 from src.platform.runtime import freeze_startup_heap
 from src.service.ticketing.application.ports import Unavailable
 from src.service.ticketing.bootstrap import Ticketing, running
-from src.service.ticketing.entrypoints import api_bookings, api_events, api_users, sse
+from src.service.ticketing.entrypoints import (
+    api_bookings,
+    api_door,
+    api_events,
+    api_refunds,
+    api_tickets,
+    api_users,
+    sse,
+)
 from src.service.ticketing.entrypoints.asgi import LastResort
 from src.service.ticketing.entrypoints.errors import HANDLED, error_response
 from src.service.ticketing.entrypoints.fast_path import BookingFastPath
+from src.service.ticketing.entrypoints.refund_relay import refund_relay
 
 log = logging.getLogger(__name__)
 
@@ -49,9 +58,10 @@ async def _relay_outbox(service: Ticketing) -> None:
 
 @asynccontextmanager
 async def _running(app: FastAPI) -> AsyncIterator[None]:
-    """Lifespan of the real app: open PostgreSQL, Kvrocks and Kafka, run the outbox relay."""
+    """Lifespan of the real app: open PostgreSQL, Kvrocks and Kafka, run the outbox relay and
+    the refund relay."""
     configure_logging()
-    async with running() as wired:
+    async with running() as wired, refund_relay(wired):
         app.state.ticketing = wired
         relay = asyncio.create_task(_relay_outbox(wired))
         freeze_startup_heap()
@@ -79,7 +89,7 @@ def create_app(service: Ticketing | None = None, fast_path: bool = True) -> Fast
         app.add_middleware(BookingFastPath)
     if service is not None:
         app.state.ticketing = service
-    for module in (api_users, api_events, api_bookings, sse):
+    for module in (api_users, api_events, api_bookings, sse, api_tickets, api_door, api_refunds):
         app.include_router(module.router)
 
     @app.get("/health", tags=["ops"])

@@ -9,11 +9,13 @@ from pydantic import BaseModel, Field
 from src.service.seats import format_all
 from src.service.ticketing.application.create_booking import BookingRequest
 from src.service.ticketing.application.create_event import EventDraft
+from src.service.ticketing.application.ticket_views import Page
 from src.service.ticketing.application.views import BookingView
 from src.service.ticketing.domain.booking import Booking, SeatSelectionMode
 from src.service.ticketing.domain.event import Event
 from src.service.ticketing.domain.ticket import Ticket
 from src.service.ticketing.domain.user import User
+from src.service.ticketing.entrypoints.terms_schemas import RefundTierIO, TermsIn, TermsOut
 
 
 class UserCreate(BaseModel):
@@ -46,8 +48,9 @@ class UserOut(BaseModel):
         return cls(id=user.id, email=user.email, name=user.name, role=user.role.value)
 
 
-class EventCreate(BaseModel):
-    """`POST /api/event`; `seating_config` is validated by the domain's layout parser."""
+class EventCreate(TermsIn):
+    """`POST /api/event`; `seating_config` is validated by the domain's layout parser; the
+    dates and refund settings are optional (spec/tickets.md, rule 13)."""
 
     name: str = Field(max_length=200)
     description: str = Field(default="", max_length=5000)
@@ -58,7 +61,7 @@ class EventCreate(BaseModel):
     def to_draft(self) -> EventDraft:
         """The use case's input."""
         return EventDraft(self.name, self.description, self.venue_name, self.seating_config,
-                          self.is_active)
+                          self.is_active, self.to_terms())
 
 
 class SubsectionOut(BaseModel):
@@ -73,8 +76,15 @@ class SubsectionOut(BaseModel):
     sold: int
 
 
+class AttendanceOut(BaseModel):
+    """Live counts at the door (spec/tickets.md, rule 11)."""
+
+    checked_in: int
+    sold: int
+
+
 class EventOut(BaseModel):
-    """An event; `subsections` only on the detail route."""
+    """An event; `subsections` and `attendance` only on the detail route."""
 
     id: int
     seller_id: int
@@ -86,17 +96,40 @@ class EventOut(BaseModel):
     status: str
     created_at: datetime
     subsections: list[SubsectionOut] | None = None
+    attendance: AttendanceOut | None = None
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    refunds_enabled: bool = True
+    refund_policy: list[RefundTierIO] = []
 
     @classmethod
     def of(cls, event: Event) -> "EventOut":
         """From the domain event."""
         subsections = [SubsectionOut(**vars(s)) for s in event.stats] if event.stats else None
+        attendance = AttendanceOut(**vars(event.attendance)) if event.attendance else None
         return cls(
             id=event.id, seller_id=event.seller_id, name=event.name,
             description=event.description, venue_name=event.venue_name,
             seating_config=event.seating_config.to_dict(), is_active=event.is_active,
             status=event.status.value, created_at=event.created_at, subsections=subsections,
+            attendance=attendance, **TermsOut.fields_of(event.terms),
         )
+
+
+class EventPageOut(BaseModel):
+    """One page of the event list and the total matching the filters (spec/tickets.md,
+    rule 17)."""
+
+    items: list[EventOut]
+    total: int
+    limit: int
+    offset: int
+
+    @classmethod
+    def of(cls, page: Page[Event]) -> "EventPageOut":
+        """From the use case's page."""
+        return cls(items=[EventOut.of(e) for e in page.items], total=page.total,
+                   limit=page.limit, offset=page.offset)
 
 
 class SeatOut(BaseModel):
