@@ -1,9 +1,11 @@
 """Composition root of the ticketing service: settings → clients → adapters → use cases."""
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TypedDict
 from uuid import UUID
 
 import uuid6
@@ -19,14 +21,19 @@ from src.service.ticketing.adapters.kvrocks import (
     RedisStatusFeed,
     RedisStatusNotifier,
 )
+from src.service.ticketing.adapters.passwords import CommonPasswords
 from src.service.ticketing.adapters.payments import MockPaymentProvider
 from src.service.ticketing.adapters.postgres import PostgresUnitOfWork
 from src.service.ticketing.adapters.postgres_acks import PostgresAckLog
 from src.service.ticketing.adapters.postgres_inbox import PostgresBookingInbox
+from src.service.ticketing.adapters.postgres_sessions import PostgresAccountLookup
 from src.service.ticketing.adapters.qr import SegnoQrRenderer
+from src.service.ticketing.adapters.rate_limits import LeasedRateLimiter, LimitsRateLimiter
 from src.service.ticketing.adapters.security import Argon2PasswordHasher, JwtTokenCodec
 from src.service.ticketing.application.add_staff import AddStaff
+from src.service.ticketing.application.authenticate import Authenticate
 from src.service.ticketing.application.cancel_booking import CancelBooking
+from src.service.ticketing.application.change_password import ChangePassword
 from src.service.ticketing.application.check_in import CheckIn
 from src.service.ticketing.application.check_in_batch import CheckInBatch
 from src.service.ticketing.application.create_booking import CreateBooking
@@ -44,13 +51,16 @@ from src.service.ticketing.application.list_scans import ListScans
 from src.service.ticketing.application.list_seats import ListSeats
 from src.service.ticketing.application.list_staff import ListStaff
 from src.service.ticketing.application.log_in import LogIn
+from src.service.ticketing.application.log_out import LogOut
 from src.service.ticketing.application.pay_booking import PayBooking
 from src.service.ticketing.application.ports import (
+    AccountLookup,
     AckLog,
     BookingInbox,
     Clock,
     CommandPublisher,
     IdGenerator,
+    Limit,
     PasswordHasher,
     SeatInventory,
     StatusFeed,
@@ -66,12 +76,16 @@ from src.service.ticketing.application.register_user import RegisterUser
 from src.service.ticketing.application.relay_outbox import RelayOutbox
 from src.service.ticketing.application.relay_refunds import RelayRefunds
 from src.service.ticketing.application.remove_staff import RemoveStaff
+from src.service.ticketing.application.sessions import AccountsFromUsers, AccountStates
 from src.service.ticketing.application.set_attendee import SetAttendee
+from src.service.ticketing.application.stream_slots import StreamSlots
 from src.service.ticketing.application.ticket_ports import PaymentProvider, QrRenderer
 from src.service.ticketing.application.ticket_qr import TicketQr
 from src.service.ticketing.application.transfer_ticket import TransferTicket
 from src.service.ticketing.application.update_event_terms import UpdateEventTerms
-from src.service.ticketing.settings import TicketingSettings
+from src.service.ticketing.settings import InsecureSettings, TicketingSettings
+
+log = logging.getLogger(__name__)
 
 
 class SystemClock:
@@ -129,8 +143,12 @@ class Ticketing:
     feed: StatusFeed
     layouts: EventLayouts
     dispatch: Dispatch
+    streams: StreamSlots
     register_user: RegisterUser
     log_in: LogIn
+    authenticate: Authenticate
+    log_out: LogOut
+    change_password: ChangePassword
     get_user: GetUser
     create_event: CreateEvent
     get_event: GetEvent
@@ -175,21 +193,23 @@ def build(
     hasher: PasswordHasher | None = None, tokens: TokenCodec | None = None,
     clock: Clock | None = None, ids: IdGenerator | None = None,
     ticket_adapters: TicketAdapters | None = None,
+    accounts: AccountLookup | None = None, limiter: LimitsRateLimiter | None = None,
 ) -> Ticketing:
     """Wire use cases from adapters; tests pass fakes for any of them."""
-    tokens = tokens or JwtTokenCodec(settings.jwt_secret, settings.token_ttl_s)
-    hasher = hasher or Argon2PasswordHasher()
-    clock = clock or SystemClock()
-    layouts = EventLayouts(uow)
+    tokens = tokens or JwtTokenCodec(settings.signing_secret, settings.token_ttl_s)
+    clock, layouts = clock or SystemClock(), EventLayouts(uow)
+    limiter, quota = _limiters(settings, limiter)
     dispatch = Dispatch(publisher, acks, clock, settings.publish_probe_s)
     key_ttl_s = settings.idempotency_ttl_s
     return Ticketing(
         settings=settings, tokens=tokens, feed=feed, layouts=layouts, dispatch=dispatch,
-        register_user=RegisterUser(uow, hasher), log_in=LogIn(uow, hasher, tokens),
-        get_user=GetUser(uow), create_event=CreateEvent(uow), get_event=GetEvent(uow),
-        list_events=ListEvents(uow), list_seats=ListSeats(uow, layouts),
+        streams=StreamSlots(settings.sse_max_per_user, settings.sse_max_per_address,
+                            settings.sse_max_streams),
+        **_account_use_cases(settings, uow, tokens, clock, limiter, hasher, accounts),
+        get_user=GetUser(uow), create_event=CreateEvent(uow, settings.max_seats_per_event),
+        get_event=GetEvent(uow), list_events=ListEvents(uow), list_seats=ListSeats(uow, layouts),
         create_booking=CreateBooking(layouts, inbox, inventory, dispatch, clock,
-                                     ids or Uuid7Ids()),
+                                     ids or Uuid7Ids(), quota),
         get_booking=GetBooking(uow, layouts), list_bookings=ListBookings(uow),
         recent_bookings=RecentBookings(uow, clock),
         cancel_booking=CancelBooking(uow, dispatch, notifier, key_ttl_s),
@@ -211,17 +231,73 @@ def _relay(
     )
 
 
+def _limiters(
+    settings: TicketingSettings, limiter: LimitsRateLimiter | None
+) -> tuple[LimitsRateLimiter, LeasedRateLimiter | None]:
+    """The abuse limits (in process memory unless `limiter` is given), and the per-buyer
+    booking limit's leases when that limit is on (spec/security.md, "Abuse limits")."""
+    limiter = limiter or LimitsRateLimiter.in_memory(limit_rules(settings))
+    on = limiter.item(Limit.BOOKING_BUYER) is not None
+    return limiter, LeasedRateLimiter(limiter, Limit.BOOKING_BUYER) if on else None
+
+
+class _AccountUseCases(TypedDict):
+    """The account use cases, as `Ticketing` fields."""
+
+    register_user: RegisterUser
+    log_in: LogIn
+    authenticate: Authenticate
+    log_out: LogOut
+    change_password: ChangePassword
+
+
+def _account_use_cases(
+    settings: TicketingSettings, uow: UnitOfWorkFactory, tokens: TokenCodec, clock: Clock,
+    limiter: LimitsRateLimiter, hasher: PasswordHasher | None, accounts: AccountLookup | None,
+) -> _AccountUseCases:
+    """Sign-up, log-in, authentication, log-out and password change, sharing one account
+    cache and the shipped list of common passwords (spec/security.md, "Sessions")."""
+    hasher, passwords = hasher or Argon2PasswordHasher(), CommonPasswords()
+    states = AccountStates(accounts or AccountsFromUsers(uow), clock,
+                           settings.session_cache_ttl_s, settings.session_cache_size)
+    return _AccountUseCases(
+        register_user=RegisterUser(uow, hasher, passwords, limiter, settings.seller_signup_open),
+        log_in=LogIn(uow, hasher, tokens, limiter), authenticate=Authenticate(tokens, states),
+        log_out=LogOut(uow, states),
+        change_password=ChangePassword(uow, hasher, tokens, states, passwords, limiter),
+    )
+
+
+def limit_rules(settings: TicketingSettings) -> dict[Limit, str]:
+    """Each abuse limit's setting (spec/security.md, "Abuse limits")."""
+    return {
+        Limit.LOGIN_ACCOUNT: settings.limit_login_account,
+        Limit.LOGIN_ADDRESS: settings.limit_login_address,
+        Limit.REGISTER_ADDRESS: settings.limit_register_address,
+        Limit.BOOKING_BUYER: settings.limit_booking_buyer,
+    }
+
+
 @asynccontextmanager
 async def running(settings: TicketingSettings | None = None) -> AsyncIterator[Ticketing]:
     """Open PostgreSQL, Kvrocks and Kafka from the environment, yield the wired service, and
-    close them in reverse order."""
+    close them in reverse order. Raises `InsecureSettings` before opening anything when the
+    settings are only fit for development, or let streams take every Kvrocks connection
+    (spec/security.md, "Configuration" and "Stream caps")."""
     settings = settings or TicketingSettings()
+    settings.check_startup()
+    kvrocks = KvrocksSettings()
+    if settings.sse_max_streams >= kvrocks.max_connections:
+        raise InsecureSettings("TICKETING_SSE_MAX_STREAMS must be below KVROCKS_MAX_CONNECTIONS: "
+                               "streams must never take every connection the accept path needs")
+    if settings.development and not settings.jwt_secret.get_secret_value():
+        log.warning("development mode: tokens are signed with the public development key")
     kafka, database = KafkaSettings(), DatabaseSettings()
     wait_s = database.acquire_timeout_s
     async with AsyncExitStack() as stack:
         pool = await create_pool(database)
         stack.push_async_callback(pool.close)
-        redis = create_client(KvrocksSettings())
+        redis = create_client(kvrocks)
         stack.push_async_callback(redis.aclose)
         await ensure_topics(kafka, {COMMANDS_TOPIC: kafka.partitions,
                                     DEAD_LETTER_TOPIC: kafka.partitions})
@@ -238,4 +314,6 @@ async def running(settings: TicketingSettings | None = None) -> AsyncIterator[Ti
             publisher=KafkaCommandPublisher(producer, kafka.send_timeout_s),
             acks=acks,
             notifier=RedisStatusNotifier(redis), feed=RedisStatusFeed(redis),
+            accounts=PostgresAccountLookup(pool, wait_s),
+            limiter=LimitsRateLimiter.on_kvrocks(redis, kvrocks.url, limit_rules(settings)),
         )

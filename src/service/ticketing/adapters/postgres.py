@@ -84,7 +84,8 @@ class PostgresUnitOfWork:
 
 def _user(row: asyncpg.Record) -> User:
     return User(id=row["id"], email=row["email"], name=row["name"], role=Role(row["role"]),
-                password_hash=row["password_hash"])
+                password_hash=row["password_hash"], token_version=row["token_version"],
+                is_active=row["is_active"])
 
 
 class PostgresUserRepository:
@@ -112,6 +113,18 @@ class PostgresUserRepository:
     async def by_id(self, user_id: int) -> User | None:
         """The user with this id, or None."""
         row = await self._conn.fetchrow("SELECT * FROM users WHERE id = $1", user_id)
+        return _user(row) if row else None
+
+    async def revoke_sessions(self, user_id: int) -> None:
+        """token_version + 1."""
+        await self._conn.execute(
+            "UPDATE users SET token_version = token_version + 1 WHERE id = $1", user_id)
+
+    async def set_password(self, user_id: int, password_hash: str) -> User | None:
+        """New hash and token_version + 1; the updated user, or None."""
+        row = await self._conn.fetchrow(
+            "UPDATE users SET password_hash = $2, token_version = token_version + 1 "
+            "WHERE id = $1 RETURNING *", user_id, password_hash)
         return _user(row) if row else None
 
 

@@ -17,6 +17,16 @@ from src.service.contract import (
     SubsectionState,
 )
 from src.service.lifecycle import BookingStatus, Transition
+from src.service.ticketing.application.account_ports import (  # re-exported: ports of accounts
+    AccountLookup as AccountLookup,
+)
+from src.service.ticketing.application.account_ports import Limit as Limit
+from src.service.ticketing.application.account_ports import (
+    PasswordBlocklist as PasswordBlocklist,
+)
+from src.service.ticketing.application.account_ports import PasswordHasher as PasswordHasher
+from src.service.ticketing.application.account_ports import RateLimiter as RateLimiter
+from src.service.ticketing.application.account_ports import TokenCodec as TokenCodec
 from src.service.ticketing.application.ticket_ports import (
     DoorRepository,
     EventTermsRepository,
@@ -44,6 +54,12 @@ class UserRepository(Protocol):
 
     async def by_id(self, user_id: int) -> User | None:
         """The user with this id, or None."""
+
+    async def revoke_sessions(self, user_id: int) -> None:
+        """Raise the user's `token_version`: every token issued so far stops working."""
+
+    async def set_password(self, user_id: int, password_hash: str) -> User | None:
+        """Store a new password hash and raise `token_version`; the updated user, or None."""
 
 
 class EventRepository(Protocol):
@@ -253,26 +269,6 @@ class StatusFeed(Protocol):
     def subscribe(self, channel: str) -> AbstractAsyncContextManager[AsyncIterator[bytes]]:
         """Subscribe before returning; iterate the messages published afterwards. Entering and
         iterating raise `Unavailable` when the store cannot be reached."""
-
-
-class PasswordHasher(Protocol):
-    """Password hashing."""
-
-    async def hash(self, password: str) -> str:
-        """A salted hash of `password`."""
-
-    async def verify(self, password_hash: str, password: str) -> bool:
-        """True when `password` matches `password_hash`."""
-
-
-class TokenCodec(Protocol):
-    """Signed session tokens."""
-
-    def issue(self, user: User) -> str:
-        """A token for `user`."""
-
-    def read(self, token: str) -> tuple[int, Role]:
-        """(user id, role); raises `NotAuthenticated` for a bad or expired token."""
 
 
 class Clock(Protocol):

@@ -9,6 +9,14 @@ from src.service.ticketing.application.list_events import MAX_TEXT
 from src.service.ticketing.domain.event import EventQuery, EventStatus
 from src.service.ticketing.domain.paging import DEFAULT_LIMIT
 from src.service.ticketing.entrypoints.deps import Caller, Service
+from src.service.ticketing.entrypoints.inputs import (
+    EventIdPath,
+    IdQuery,
+    SectionPath,
+    SubsectionPath,
+    documented,
+    json_body,
+)
 from src.service.ticketing.entrypoints.schemas import (
     EventCreate,
     EventOut,
@@ -16,20 +24,22 @@ from src.service.ticketing.entrypoints.schemas import (
     SeatOut,
 )
 from src.service.ticketing.entrypoints.terms_schemas import TermsIn
-from src.service.ticketing.entrypoints.ticket_schemas import EventFilter, EventId, Offset
+from src.service.ticketing.entrypoints.ticket_schemas import Offset
 
 router = APIRouter(prefix="/api/event", tags=["event"])
 
 
-@router.post("", status_code=201)
-async def create_event(body: EventCreate, caller: Caller, service: Service) -> EventOut:
+@router.post("", status_code=201, openapi_extra=documented(EventCreate))
+async def create_event(
+    caller: Caller, service: Service, body: EventCreate = json_body(EventCreate)
+) -> EventOut:
     """A seller creates an event; one ticket per seat is stored and its seats opened."""
     return EventOut.of(await service.create_event(caller, body.to_draft()))
 
 
 @router.get("")
 async def list_events(
-    service: Service, seller_id: EventFilter = None, status: EventStatus | None = None,
+    service: Service, seller_id: IdQuery = None, status: EventStatus | None = None,
     starts_from: AwareDatetime | None = None, starts_until: AwareDatetime | None = None,
     q: Annotated[str | None, Query(max_length=MAX_TEXT)] = None,
     limit: int = DEFAULT_LIMIT, offset: Offset = 0,
@@ -42,22 +52,22 @@ async def list_events(
 
 
 @router.get("/{event_id}")
-async def get_event(event_id: int, service: Service) -> EventOut:
+async def get_event(event_id: EventIdPath, service: Service) -> EventOut:
     """One event with available/reserved/sold per subsection."""
     return EventOut.of(await service.get_event(event_id))
 
 
 @router.get("/{event_id}/sections/{section}/subsection/{subsection}/seats")
 async def list_seats(
-    event_id: int, section: str, subsection: int, service: Service
+    event_id: EventIdPath, section: SectionPath, subsection: SubsectionPath, service: Service
 ) -> list[SeatOut]:
     """Every seat of one subsection with its status."""
     return [SeatOut.of(t) for t in await service.list_seats(event_id, section, subsection)]
 
 
-@router.patch("/{event_id}")
+@router.patch("/{event_id}", openapi_extra=documented(TermsIn))
 async def update_event_terms(
-    event_id: EventId, body: TermsIn, caller: Caller, service: Service
+    event_id: EventIdPath, caller: Caller, service: Service, body: TermsIn = json_body(TermsIn)
 ) -> EventOut:
     """The seller changes the event's dates or refund settings; fields left out stay."""
     return EventOut.of(await service.tickets.update_terms(caller, event_id, body.to_change()))

@@ -26,6 +26,8 @@ from src.service.ticketing.domain.errors import (
     InvalidRequest,
     NotAuthenticated,
     NotFound,
+    Overloaded,
+    TooManyRequests,
 )
 
 log = logging.getLogger(__name__)
@@ -43,6 +45,8 @@ ERROR_STATUS: dict[type[BaseException], int] = {
     Forbidden: 403,
     NotFound: 404,
     Conflict: 409,
+    TooManyRequests: 429,
+    Overloaded: 503,
     Unavailable: 503,
     PublishFailed: 503,
     **dict.fromkeys(_DRIVERS_DOWN, 503),
@@ -51,6 +55,12 @@ HANDLED: tuple[type[Exception], ...] = tuple(
     k for k in ERROR_STATUS if issubclass(k, Exception))
 MALFORMED_JSON = "Malformed JSON body"
 Answer = tuple[int, dict[str, str], dict[str, str]]  # status, JSON body, extra headers
+# A path parameter that breaks the input rules names nothing: 404 with the thing's message
+# (spec/security.md, "Input rules").
+NOT_FOUND_IN_PATH = {
+    "event_id": "Event not found", "booking_id": "Booking not found",
+    "section": "Section or subsection not found", "subsection": "Section or subsection not found",
+}
 
 
 def describe_errors(errors: Sequence[Any]) -> str:
@@ -63,6 +73,14 @@ def describe_errors(errors: Sequence[Any]) -> str:
         where = ".".join(str(p) for p in error.get("loc", ()) if p != "body")
         parts.append(f"{where}: {error.get('msg')}" if where else str(error.get("msg")))
     return "; ".join(parts) or "Invalid request"
+
+
+def _not_found(errors: Sequence[Any]) -> str | None:
+    for error in errors:
+        where = tuple(error.get("loc", ()))
+        if len(where) == 2 and where[0] == "path":
+            return NOT_FOUND_IN_PATH.get(str(where[1]), "Not found")
+    return None
 
 
 class _Throttle:
@@ -89,9 +107,13 @@ def error_response(exc: BaseException) -> Answer:
     """(status, `{"detail": …}`, headers) for an exception of a type in `ERROR_STATUS`; a 503
     hides the internal reason from the client, logs it and says when to retry."""
     status = next(code for kind, code in ERROR_STATUS.items() if isinstance(exc, kind))
+    if isinstance(exc, TooManyRequests | Overloaded):  # the reason is the caller's to know
+        return status, {"detail": str(exc)}, {"Retry-After": str(exc.retry_after_s)}
     if status >= 500:
         _unavailable_log.warn(status, exc)
         return status, {"detail": UNAVAILABLE_DETAIL}, {"Retry-After": str(RETRY_AFTER_S)}
+    if isinstance(exc, RequestValidationError) and (missing := _not_found(exc.errors())):
+        return 404, {"detail": missing}, {}
     if isinstance(exc, ValidationError | RequestValidationError):
         return status, {"detail": describe_errors(exc.errors())}, {}
     return status, {"detail": str(exc)}, {}

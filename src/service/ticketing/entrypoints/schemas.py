@@ -1,4 +1,5 @@
-"""Request and response bodies of the HTTP API (spec/booking.md, "Endpoints")."""
+"""Request and response bodies of the HTTP API (spec/booking.md, "Endpoints"); requests follow
+the input rules of `inputs.py` (spec/security.md, "Input rules")."""
 
 from datetime import datetime
 from typing import Literal
@@ -15,23 +16,32 @@ from src.service.ticketing.domain.booking import Booking, SeatSelectionMode
 from src.service.ticketing.domain.event import Event
 from src.service.ticketing.domain.ticket import Ticket
 from src.service.ticketing.domain.user import User
+from src.service.ticketing.entrypoints.inputs import Id, Int32, Paragraph, Strict, Text
 from src.service.ticketing.entrypoints.terms_schemas import RefundTierIO, TermsIn, TermsOut
 
 
-class UserCreate(BaseModel):
-    """`POST /api/user`."""
+class UserCreate(Strict):
+    """`POST /api/user`; the password rules are the use case's (spec/security.md,
+    "Passwords")."""
 
-    email: str = Field(min_length=3, max_length=254)
-    password: str = Field(max_length=128)
-    name: str = Field(min_length=1, max_length=100)
+    email: Text = Field(min_length=3, max_length=254, json_schema_extra={"format": "email"})
+    password: Text = Field(max_length=1024)
+    name: Text = Field(min_length=1, max_length=100)
     role: Literal["buyer", "seller"]
 
 
-class LoginRequest(BaseModel):
+class LoginRequest(Strict):
     """`POST /api/user/login`."""
 
-    email: str
-    password: str
+    email: Text = Field(max_length=254)
+    password: Text = Field(max_length=1024)
+
+
+class PasswordChange(Strict):
+    """`POST /api/user/password`."""
+
+    current_password: Text = Field(max_length=1024)
+    new_password: Text = Field(max_length=1024)
 
 
 class UserOut(BaseModel):
@@ -52,9 +62,9 @@ class EventCreate(TermsIn):
     """`POST /api/event`; `seating_config` is validated by the domain's layout parser; the
     dates and refund settings are optional (spec/tickets.md, rule 13)."""
 
-    name: str = Field(max_length=200)
-    description: str = Field(default="", max_length=5000)
-    venue_name: str = Field(default="", max_length=200)
+    name: Text = Field(max_length=200)
+    description: Paragraph = Field(default="", max_length=5000)
+    venue_name: Text = Field(default="", max_length=200)
     seating_config: dict
     is_active: bool = True
 
@@ -159,15 +169,15 @@ class SeatOut(BaseModel):
         return cls(**cls.fields_of(ticket))
 
 
-class BookingCreate(BaseModel):
+class BookingCreate(Strict):
     """`POST /api/booking` (spec/booking.md, rules 1–3)."""
 
-    event_id: int
-    section: str = Field(max_length=20)
-    subsection: int
-    quantity: int
+    event_id: Id
+    section: Text = Field(max_length=20)
+    subsection: Int32
+    quantity: Int32
     seat_selection_mode: Literal["manual", "best_available"]
-    seat_positions: list[str] = Field(default_factory=list, max_length=10)
+    seat_positions: list[Text] = Field(default_factory=list, max_length=10)
 
     def to_request(self) -> BookingRequest:
         """The use case's input."""

@@ -4,18 +4,19 @@ from pydantic import AwareDatetime, BaseModel, Field
 
 from src.service.ticketing.application.update_event_terms import TermsChange
 from src.service.ticketing.domain.refund_policy import EventTerms, RefundTier
+from src.service.ticketing.entrypoints.inputs import Int32, Strict
 
 TERM_FIELDS = frozenset({"starts_at", "ends_at", "refunds_enabled", "refund_policy"})
 
 
-class RefundTierIO(BaseModel):
+class RefundTierIO(Strict):
     """A refund of `percent` % when asked at least `days_before` days before the start."""
 
-    days_before: int
-    percent: int
+    days_before: Int32
+    percent: Int32
 
 
-class TermsIn(BaseModel):
+class TermsIn(Strict):
     """`PATCH /api/event/{id}`, and the same fields of `POST /api/event`: ISO 8601 times with
     their offset; `refund_policy: null` puts back the default tiers."""
 
