@@ -181,6 +181,8 @@ class TicketWorld:
             feed=FakeFeed(), hasher=PlainHasher(), clock=self.clock, ids=SequentialIds(),
             ticket_adapters=TicketAdapters(qr=qr or FakeQr(), payments=self.payments),
         )
+        for principal in (SELLER, BUYER, OTHER):  # accounts behind the principals' tokens
+            self.account(principal, f"user{principal.user_id}@x.io")
 
     def uow(self) -> TicketUnitOfWork:
         return TicketUnitOfWork(self.store, self.clock)

@@ -13,7 +13,8 @@ from src.service.ticketing.domain.booking import SeatSelectionMode
 from src.service.ticketing.domain.errors import Forbidden, InvalidRequest, NotFound
 from src.service.ticketing.domain.user import Principal, Role, User
 from src.service.ticketing.settings import TicketingSettings
-from test.ticketing_fakes import FakeUnitOfWork, FixedClock, SequentialIds, Store
+from test.ticket_fakes import TicketStore, TicketUnitOfWork
+from test.ticketing_fakes import FixedClock, SequentialIds
 from test.ticketing_fakes_io import (
     FakeFeed,
     FakeInbox,
@@ -31,7 +32,7 @@ LAYOUT = {"rows": 2, "cols": 5, "sections": [{"name": "A", "price": 250, "subsec
 
 class World:
     def __init__(self, **settings) -> None:
-        self.store, self.clock = Store(), FixedClock()
+        self.store, self.clock = TicketStore(), FixedClock()
         self.inventory, self.publisher = FakeInventory(), RecordingPublisher()
         self.notifier, self.feed = RecordingNotifier(), FakeFeed()
         self.hasher = PlainHasher()
@@ -51,12 +52,12 @@ class World:
             hasher=self.hasher, clock=self.clock, ids=SequentialIds(), **adapters,
         )
 
-    def uow(self) -> FakeUnitOfWork:
+    def uow(self) -> TicketUnitOfWork:
         self.opened = getattr(self, "opened", 0) + 1
         change = getattr(self, "changes", {}).pop(self.opened, None)
         if change is not None:
             change()
-        return FakeUnitOfWork(self.store, self.clock)
+        return TicketUnitOfWork(self.store, self.clock)
 
     def meanwhile(self, change, nth: int = 2) -> None:
         """Run `change` (another request's committed write) right before the `nth` unit of
