@@ -12,6 +12,8 @@ from src.service.ticketing.entrypoints.deps import Caller, Service
 from src.service.ticketing.entrypoints.inputs import (
     EventIdPath,
     IdQuery,
+    LimitQuery,
+    OffsetQuery,
     SectionPath,
     SubsectionPath,
     documented,
@@ -24,7 +26,6 @@ from src.service.ticketing.entrypoints.schemas import (
     SeatOut,
 )
 from src.service.ticketing.entrypoints.terms_schemas import TermsIn
-from src.service.ticketing.entrypoints.ticket_schemas import Offset
 
 router = APIRouter(prefix="/api/event", tags=["event"])
 
@@ -42,7 +43,7 @@ async def list_events(
     service: Service, seller_id: IdQuery = None, status: EventStatus | None = None,
     starts_from: AwareDatetime | None = None, starts_until: AwareDatetime | None = None,
     q: Annotated[str | None, Query(max_length=MAX_TEXT)] = None,
-    limit: int = DEFAULT_LIMIT, offset: Offset = 0,
+    limit: LimitQuery = DEFAULT_LIMIT, offset: OffsetQuery = 0,
 ) -> EventPageOut:
     """Active events on sale (or in `status`); with `seller_id`, that seller's events. Filters:
     start dates (ISO 8601 with offset), text `q`; ordered by `starts_at`, one page with

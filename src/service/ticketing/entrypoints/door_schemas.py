@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, RootModel
 
 from src.service.ticketing.application.ticket_views import Page
 from src.service.ticketing.domain.check_in import (
@@ -18,13 +18,14 @@ from src.service.ticketing.domain.check_in import (
 )
 from src.service.ticketing.domain.issued_ticket import IssuedTicket
 from src.service.ticketing.domain.user import User
+from src.service.ticketing.entrypoints.inputs import Strict, Text
 from src.service.ticketing.entrypoints.ticket_schemas import AttendeeOut
 
 
-class StaffIn(BaseModel):
+class StaffIn(Strict):
     """`POST` / `DELETE /api/event/{id}/staff`: the account, by e-mail."""
 
-    email: str = Field(min_length=3, max_length=254)
+    email: Text = Field(min_length=3, max_length=254, json_schema_extra={"format": "email"})
 
 
 class StaffOut(BaseModel):
@@ -40,31 +41,35 @@ class StaffOut(BaseModel):
         return cls(id=user.id, email=user.email, name=user.name)
 
 
-class ScanIn(BaseModel):
+class ScanIn(Strict):
     """`POST /api/event/{id}/check-in`: the code a live gate read, and the gate's name."""
 
-    code: str = Field(max_length=MAX_CODE)
-    gate: str | None = Field(default=None, max_length=MAX_GATE)
+    code: Text = Field(max_length=MAX_CODE)
+    gate: Text | None = Field(default=None, max_length=MAX_GATE)
 
     def to_scan(self) -> Scan:
         """The use case's input."""
         return Scan(self.code, self.gate)
 
 
-class OfflineScanIn(BaseModel):
-    """One scan of an offline gate's upload: its nonce makes it idempotent."""
+class OfflineScanIn(Strict):
+    """One scan of an offline gate's upload: its nonce makes it idempotent; `scanned_at` is
+    ISO 8601 with its offset."""
 
-    code: str = Field(max_length=MAX_CODE)
-    nonce: str = Field(max_length=MAX_NONCE)
+    code: Text = Field(max_length=MAX_CODE)
+    nonce: Text = Field(max_length=MAX_NONCE)
     scanned_at: AwareDatetime
-    gate: str = Field(max_length=MAX_GATE)
+    gate: Text = Field(max_length=MAX_GATE)
 
     def to_scan(self) -> Scan:
         """The use case's input."""
         return Scan(self.code, self.gate, self.scanned_at, self.nonce)
 
 
-Upload = Annotated[list[OfflineScanIn], Field(max_length=MAX_BATCH)]
+class UploadIn(RootModel[Annotated[list[OfflineScanIn], Field(max_length=MAX_BATCH)]]):
+    """`POST /api/event/{id}/check-in/batch`: an offline gate's scans, a JSON array."""
+
+    model_config = ConfigDict(strict=True)
 
 
 class DoorTicketOut(BaseModel):

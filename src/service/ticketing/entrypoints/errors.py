@@ -59,6 +59,7 @@ Answer = tuple[int, dict[str, str], dict[str, str]]  # status, JSON body, extra 
 # (spec/security.md, "Input rules").
 NOT_FOUND_IN_PATH = {
     "event_id": "Event not found", "booking_id": "Booking not found",
+    "ticket_id": "Ticket not found",
     "section": "Section or subsection not found", "subsection": "Section or subsection not found",
 }
 

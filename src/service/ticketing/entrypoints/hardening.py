@@ -8,14 +8,28 @@ headers on the JSON routes and a copy of the response header list.
 """
 
 import json
+import re
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-# The routes whose body is a JSON document (paths without a trailing slash).
+# The routes whose body is a JSON document (path templates, without a trailing slash).
 JSON_ROUTES = frozenset({
     ("POST", "/api/user"), ("POST", "/api/user/login"), ("POST", "/api/user/password"),
-    ("POST", "/api/event"), ("POST", "/api/booking"),
+    ("POST", "/api/event"), ("POST", "/api/booking"), ("PATCH", "/api/event/{event_id}"),
+    ("PUT", "/api/ticket/{ticket_id}/attendee"), ("POST", "/api/ticket/{ticket_id}/transfer"),
+    ("POST", "/api/event/{event_id}/staff"), ("DELETE", "/api/event/{event_id}/staff"),
+    ("POST", "/api/event/{event_id}/check-in"), ("POST", "/api/event/{event_id}/check-in/batch"),
 })
+_PARAMETER = re.compile(r"\\\{[a-z_]+\\\}")  # `{event_id}` once escaped
+_JSON_PATHS = re.compile("|".join(
+    method + " " + _PARAMETER.sub("[^/]+", re.escape(path)) for method, path in JSON_ROUTES))
+
+
+def is_json_route(method: str, path: str) -> bool:
+    """Whether `method path` (a concrete path) is one of `JSON_ROUTES`."""
+    return _JSON_PATHS.fullmatch(f"{method} {path.rstrip('/')}") is not None
+
+
 MAX_BODY_BYTES = 64 * 1024  # an event's layout with a thousand sections fits
 UNSUPPORTED = (415, "Content-Type must be application/json")
 TOO_LARGE = (413, "Request body too large")
@@ -67,7 +81,7 @@ class Hardening:
                 message["headers"] = headers
             await send(message)
 
-        if (scope["method"], scope["path"].rstrip("/")) in JSON_ROUTES:
+        if is_json_route(scope["method"], scope["path"]):
             refusal = _refusal(scope)
             if refusal is CHUNKED:
                 refusal, receive = await _read_chunked(receive)

@@ -19,6 +19,7 @@ from src.service.ticketing.domain.errors import InvalidRequest
 
 INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
 MAX_ID = INT32_MAX
+MAX_BIG_ID = 2**63 - 1  # bigserial ids: issued tickets (migration 0004)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _CONTROL_BUT_LINES = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
@@ -41,7 +42,6 @@ Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 Int32 = Annotated[int, Field(ge=INT32_MIN, le=INT32_MAX)]
 
 
-
 def _decimal(value: object) -> object:
     """Integers in a URL are written in decimal digits: no "1.0", "+1", " 1" or "1_0"."""
     if isinstance(value, str) and not _DECIMAL.fullmatch(value):
@@ -50,11 +50,24 @@ def _decimal(value: object) -> object:
 
 
 _DECIMAL = re.compile(r"-?[0-9]{1,10}")
+_BIG_DECIMAL = re.compile(r"[0-9]{1,19}")
+
+
+def _big_decimal(value: object) -> object:
+    """A bigint id in a URL: decimal digits only, as `_decimal`."""
+    if isinstance(value, str) and not _BIG_DECIMAL.fullmatch(value):
+        raise PydanticCustomError("int_parsing", "Input should be a decimal integer")
+    return value
+
 # Path parameters (404 when out of range, see `errors.NOT_FOUND_IN_PATH`) and queries (400).
 EventIdPath = Annotated[int, BeforeValidator(_decimal), Path(ge=1, le=MAX_ID)]
 SectionPath = Annotated[str, Path(max_length=20)]
 SubsectionPath = Annotated[int, BeforeValidator(_decimal), Path(ge=INT32_MIN, le=INT32_MAX)]
+TicketIdPath = Annotated[int, BeforeValidator(_big_decimal), Path(ge=1, le=MAX_BIG_ID)]
 IdQuery = Annotated[int | None, BeforeValidator(_decimal), Query(ge=1, le=MAX_ID)]
+# Page bounds are int32 here; the use case names the page rule (`domain/paging.py`).
+LimitQuery = Annotated[int, BeforeValidator(_decimal), Query(ge=INT32_MIN, le=INT32_MAX)]
+OffsetQuery = LimitQuery
 
 
 class Strict(BaseModel):

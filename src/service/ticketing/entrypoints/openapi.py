@@ -52,6 +52,22 @@ ROUTE_ERRORS: dict[tuple[str, str], tuple[int, ...]] = {
     ("patch", "/api/booking/{booking_id}"): (400, 401, 403, 404, 409, 503),
     ("post", "/api/booking/{booking_id}/pay"): (400, 401, 403, 404, 409, 503),
     ("get", "/api/booking/event/{event_id}/sse"): (400, 401, 404, 429, 503),
+    # spec/tickets.md, "Endpoints"
+    ("patch", "/api/event/{event_id}"): (*_JSON_BODY, 401, 403, 404, 503),
+    ("get", "/api/ticket/my"): (400, 401, 503),
+    ("get", "/api/ticket/{ticket_id}"): (401, 404, 503),
+    ("get", "/api/ticket/{ticket_id}/qr.png"): (400, 401, 403, 404, 503),
+    ("get", "/api/ticket/{ticket_id}/qr.svg"): (400, 401, 403, 404, 503),
+    ("put", "/api/ticket/{ticket_id}/attendee"): (*_JSON_BODY, 401, 403, 404, 503),
+    ("post", "/api/ticket/{ticket_id}/transfer"): (*_JSON_BODY, 401, 403, 404, 503),
+    ("post", "/api/ticket/{ticket_id}/refund"): (400, 401, 403, 404, 503),
+    ("post", "/api/booking/{booking_id}/refund"): (400, 401, 403, 404, 503),
+    ("get", "/api/event/{event_id}/staff"): (401, 403, 404, 503),
+    ("post", "/api/event/{event_id}/staff"): (*_JSON_BODY, 401, 403, 404, 503),
+    ("delete", "/api/event/{event_id}/staff"): (*_JSON_BODY, 401, 403, 404, 503),
+    ("post", "/api/event/{event_id}/check-in"): (*_JSON_BODY, 401, 403, 404, 409, 503),
+    ("post", "/api/event/{event_id}/check-in/batch"): (*_JSON_BODY, 401, 403, 404, 503),
+    ("get", "/api/event/{event_id}/check-ins"): (400, 401, 403, 404, 503),
     ("get", "/health"): (),
 }
 _LOGIN = ("post", "/api/user/login")  # a 401 there is a wrong password, not a missing session

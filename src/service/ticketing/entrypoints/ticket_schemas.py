@@ -1,32 +1,28 @@
 """Request and response bodies of the ticket routes (spec/tickets.md, "Endpoints")."""
 
 from datetime import datetime
-from typing import Annotated
 from uuid import UUID
 
-from fastapi import Path, Query
 from pydantic import BaseModel, Field
 
 from src.service.ticketing.application.ticket_views import Page, TicketView
+from src.service.ticketing.entrypoints.inputs import Strict, Text
 
-# Ids arrive as path or query text; bounding them keeps a huge number a 400, not a driver error.
-TicketId = Annotated[int, Path(ge=1, le=2**63 - 1)]
-EventId = Annotated[int, Path(ge=1, le=2**31 - 1)]
-EventFilter = Annotated[int | None, Query(ge=1, le=2**31 - 1)]
-Offset = Annotated[int, Query(ge=0, le=2**31 - 1)]
+# Path and query ids are the types of `entrypoints/inputs.py` (spec/security.md, "Input rules").
 
 
-class AttendeeIn(BaseModel):
-    """`PUT /api/ticket/{id}/attendee`; the domain checks the values (spec/tickets.md, rule 7)."""
+class AttendeeIn(Strict):
+    """`PUT /api/ticket/{id}/attendee`; the domain checks the values (spec/tickets.md, rule 7),
+    the route the address's syntax (`inputs.email_address`)."""
 
-    name: str = Field(max_length=500)
-    email: str = Field(max_length=500)
+    name: Text = Field(max_length=500)
+    email: Text = Field(max_length=500, json_schema_extra={"format": "email"})
 
 
-class TransferIn(BaseModel):
+class TransferIn(Strict):
     """`POST /api/ticket/{id}/transfer`: the recipient's account, by e-mail."""
 
-    to_email: str = Field(min_length=3, max_length=254)
+    to_email: Text = Field(min_length=3, max_length=254, json_schema_extra={"format": "email"})
 
 
 class AttendeeOut(BaseModel):
