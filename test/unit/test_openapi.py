@@ -22,7 +22,8 @@ def document() -> dict:
 def operation(document: dict, method: str, path: str) -> dict:
     """The operation of a concrete request path as the matrix writes it."""
     template = re.sub(r"\?.*", "", path).replace("{event}", "{event_id}")
-    template = template.replace("{booking}", "{booking_id}")
+    template = template.replace("{booking}", "{booking_id}").replace("{paid}", "{booking_id}")
+    template = template.replace("{ticket}", "{ticket_id}")
     template = template.replace("/sections/A/subsection/1/", "/sections/{section}/subsection/"
                                 "{subsection}/")
     return document["paths"][template][method.lower()]
