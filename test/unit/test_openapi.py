@@ -2,6 +2,7 @@
 statuses the authorization matrix, the fault tests and the hardening tests see are all
 documented, with the one error body; no 422; SSE as `text/event-stream`; security schemes."""
 
+import json
 import re
 
 import pytest
@@ -77,3 +78,12 @@ def test_every_json_body_is_documented_with_its_schema(document):
     for method, path in JSON_ROUTES:
         body = document["paths"][path][method.lower()]["requestBody"]
         assert body["content"]["application/json"]["schema"]
+
+
+def test_no_reference_points_outside_the_document(document):
+    """Nested body models (refund tiers, offline scans) are inlined: a `#/$defs/…` reference
+    names nothing in an OpenAPI document, and ReDoc stops rendering on it."""
+    refs = re.findall(r'"\$ref": "([^"]+)"', json.dumps(document))
+    schemas = document["components"]["schemas"]
+    assert refs and all(r.startswith("#/components/schemas/") for r in refs)
+    assert all(r.removeprefix("#/components/schemas/") in schemas for r in refs)

@@ -89,9 +89,24 @@ def json_body(model: type[M]) -> Any:
 
 def documented(model: type[BaseModel]) -> dict[str, Any]:
     """`openapi_extra` that documents `model` as the route's JSON body (`json_body` reads
-    the body itself, so FastAPI would not)."""
+    the body itself, so FastAPI would not). Nested models are written in place: a `$defs`
+    reference would point nowhere in the OpenAPI document (ReDoc fails on it)."""
+    schema = model.model_json_schema()
     return {"requestBody": {"required": True, "content": {
-        "application/json": {"schema": model.model_json_schema()}}}}
+        "application/json": {"schema": _inlined(schema, schema.pop("$defs", {}))}}}}
+
+
+def _inlined(node: Any, defs: dict[str, Any]) -> Any:
+    """`node` with every `{"$ref": "#/$defs/X"}` replaced by X's schema (request models are
+    not recursive)."""
+    if isinstance(node, dict):
+        ref = node.get("$ref", "")
+        if ref.startswith("#/$defs/"):
+            return _inlined(defs[ref.removeprefix("#/$defs/")], defs)
+        return {key: _inlined(value, defs) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_inlined(item, defs) for item in node]
+    return node
 
 
 def email_address(text: str) -> str:
