@@ -51,6 +51,8 @@ trap stop_all EXIT INT TERM
 
 python3 deploy/local/infra.py up --profile bench --fresh
 set -a; . .local/bench/env; set +a
+# A signing secret of the run's own (the service refuses to start without one).
+export TICKETING_JWT_SECRET=${TICKETING_JWT_SECRET:-$(python3 -c 'import secrets; print(secrets.token_hex(32))')}
 mkdir -p "$LOGS" reports
 .venv/bin/alembic upgrade head
 

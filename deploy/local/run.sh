@@ -21,6 +21,13 @@ trap stop_all EXIT INT TERM
 
 python3 deploy/local/infra.py up --profile run
 set -a; . .local/run/env; set +a
+# A local demo over plain HTTP: development mode (cookies without Secure, seller sign-up open),
+# with a signing secret of its own, generated once per data directory (spec/security.md).
+export TICKETING_ENV=${TICKETING_ENV:-development}
+if [ -z "${TICKETING_JWT_SECRET:-}" ]; then
+  TICKETING_JWT_SECRET=$(python3 deploy/local/secret.py .local/run/jwt_secret)
+fi
+export TICKETING_JWT_SECRET
 mkdir -p "$LOGS"
 .venv/bin/alembic upgrade head
 

@@ -8,6 +8,7 @@ live here (pytest-bdd steps are fixtures, so conftest is where they are visible 
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 
 import httpx
@@ -34,6 +35,7 @@ from test.e2e.helpers import (
 from test.e2e.scene import Scene, make_booking
 
 E2E_GROUP = "reservation-e2e"  # own consumer group: other tiers' consumers never steal work
+E2E_SECRET = secrets.token_hex(32)  # the tier's own signing secret (spec/security.md)
 
 
 @dataclass(frozen=True)
@@ -67,7 +69,7 @@ def services():
         "ticketing",
         ["uvicorn", "src.service.ticketing.entrypoints.http:create_app", "--factory",
          "--host", "127.0.0.1", "--port", str(port)],
-        {"TICKETING_OUTBOX_REPUBLISH_AFTER_S": "2"},
+        {"TICKETING_OUTBOX_REPUBLISH_AFTER_S": "2", "TICKETING_JWT_SECRET": E2E_SECRET},
     )
     reservation = processes.start(
         "reservation", ["src.service.reservation.entrypoints.consumer"],

@@ -1,5 +1,6 @@
 """Composition root of the ticketing service: settings → clients → adapters → use cases."""
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
@@ -54,6 +55,8 @@ from src.service.ticketing.application.register_user import RegisterUser
 from src.service.ticketing.application.relay_outbox import RelayOutbox
 from src.service.ticketing.settings import TicketingSettings
 
+log = logging.getLogger(__name__)
+
 
 class SystemClock:
     """The machine's clock, in UTC."""
@@ -105,7 +108,7 @@ def build(
     clock: Clock | None = None, ids: IdGenerator | None = None,
 ) -> Ticketing:
     """Wire use cases from adapters; tests pass fakes for any of them."""
-    tokens = tokens or JwtTokenCodec(settings.jwt_secret, settings.token_ttl_s)
+    tokens = tokens or JwtTokenCodec(settings.signing_secret, settings.token_ttl_s)
     hasher = hasher or Argon2PasswordHasher()
     clock = clock or SystemClock()
     layouts = EventLayouts(uow)
@@ -141,8 +144,12 @@ def _relay(
 @asynccontextmanager
 async def running(settings: TicketingSettings | None = None) -> AsyncIterator[Ticketing]:
     """Open PostgreSQL, Kvrocks and Kafka from the environment, yield the wired service, and
-    close them in reverse order."""
+    close them in reverse order. Raises `InsecureSettings` before opening anything when the
+    settings are only fit for development (spec/security.md, "Configuration")."""
     settings = settings or TicketingSettings()
+    settings.check_startup()
+    if settings.development and not settings.jwt_secret.get_secret_value():
+        log.warning("development mode: tokens are signed with the public development key")
     kafka, database = KafkaSettings(), DatabaseSettings()
     wait_s = database.acquire_timeout_s
     async with AsyncExitStack() as stack:

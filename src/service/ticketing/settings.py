@@ -1,21 +1,37 @@
-"""Ticketing service settings (env prefix `TICKETING_`), read once by `bootstrap`."""
+"""Ticketing service settings (env prefix `TICKETING_`), read once by `bootstrap`.
 
+Outside development (`TICKETING_ENV=development`) the service refuses to start without a
+signing secret of its own (spec/security.md, "Configuration").
+"""
+
+from typing import Literal
+
+from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Public on purpose: only ever used in development, where no secret is configured.
+DEV_JWT_SECRET = "development-only-signing-key-never-use-it-in-production"
+MIN_SECRET_LENGTH = 32
+
+
+class InsecureSettings(RuntimeError):
+    """The configuration is only safe for development; the service does not start with it."""
 
 
 class TicketingSettings(BaseSettings):
-    """HTTP-side knobs, durations in seconds (README, "Configuration"): token signing and
-    cookie; the outbox relay's cadence, first re-send and backoff cap; the settle deadline
-    after which a booking still processing is given up; the broker probe interval while the
-    circuit is open; how long an Idempotency-Key is remembered (spec/architecture.md,
-    guarantees 8 and 9); SSE pings and look-back."""
+    """HTTP-side knobs, durations in seconds (README, "Configuration"): environment, token
+    signing and cookie; the outbox relay's cadence, first re-send and backoff cap; the
+    settle deadline after which a booking still processing is given up; the broker probe
+    interval while the circuit is open; how long an Idempotency-Key is remembered
+    (spec/architecture.md, guarantees 8 and 9); SSE pings and look-back."""
 
     model_config = SettingsConfigDict(env_prefix="TICKETING_", frozen=True)
 
-    jwt_secret: str = "change-me-in-production-this-is-a-dev-secret"
+    env: Literal["production", "development"] = "production"
+    jwt_secret: SecretStr = SecretStr("")
     token_ttl_s: int = 24 * 3600
     cookie_name: str = "fastapiusersauth"
-    cookie_secure: bool = False
+    cookie_secure: bool | None = None  # None: Secure everywhere but in development
     outbox_interval_s: float = 1.0
     outbox_republish_after_s: float = 10.0
     outbox_backoff_cap_s: float = 300.0
@@ -24,3 +40,31 @@ class TicketingSettings(BaseSettings):
     idempotency_ttl_s: float = 24 * 3600
     sse_ping_s: int = 15
     sse_recent_s: float = 60.0
+
+    @property
+    def development(self) -> bool:
+        """True when `TICKETING_ENV=development`."""
+        return self.env == "development"
+
+    @property
+    def signing_secret(self) -> str:
+        """The token signing key: `TICKETING_JWT_SECRET`, else the public development key
+        (`check_startup` keeps that out of production)."""
+        return self.jwt_secret.get_secret_value() or DEV_JWT_SECRET
+
+    @property
+    def secure_cookie(self) -> bool:
+        """Whether the session cookie is `Secure`: `TICKETING_COOKIE_SECURE`, by default on
+        outside development."""
+        return not self.development if self.cookie_secure is None else self.cookie_secure
+
+    def check_startup(self) -> None:
+        """Raise `InsecureSettings` when the service must not start with these settings."""
+        if self.development:
+            return
+        if len(self.jwt_secret.get_secret_value()) < MIN_SECRET_LENGTH:
+            raise InsecureSettings(
+                f"TICKETING_JWT_SECRET must be set to a random string of at least "
+                f"{MIN_SECRET_LENGTH} characters (e.g. `openssl rand -hex 32`); "
+                "only TICKETING_ENV=development runs without one"
+            )

@@ -23,7 +23,7 @@ async def login(body: LoginRequest, response: Response, service: Service) -> dic
     settings = service.settings
     response.set_cookie(
         settings.cookie_name, token, max_age=settings.token_ttl_s, httponly=True,
-        samesite="lax", secure=settings.cookie_secure,
+        samesite="lax", secure=settings.secure_cookie,
     )
     return UserOut.of(user).model_dump() | {"access_token": token, "token_type": "bearer"}
 
