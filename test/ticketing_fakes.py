@@ -86,6 +86,10 @@ class FakeUsers:
     async def by_id(self, user_id):
         return self.store.users.get(user_id)
 
+    async def revoke_sessions(self, user_id):
+        user = self.store.users[user_id]
+        self.store.users[user_id] = replace(user, token_version=user.token_version + 1)
+
 
 class FakeEvents:
     def __init__(self, store: Store, clock: FixedClock) -> None:

@@ -11,7 +11,7 @@ from src.service.ticketing.application.create_event import EventDraft
 from src.service.ticketing.bootstrap import build
 from src.service.ticketing.domain.booking import SeatSelectionMode
 from src.service.ticketing.domain.errors import Forbidden, InvalidRequest, NotFound
-from src.service.ticketing.domain.user import Principal, Role
+from src.service.ticketing.domain.user import Principal, Role, User
 from src.service.ticketing.settings import TicketingSettings
 from test.ticketing_fakes import FakeUnitOfWork, FixedClock, SequentialIds, Store
 from test.ticketing_fakes_io import (
@@ -34,13 +34,20 @@ class World:
         self.store, self.clock = Store(), FixedClock()
         self.inventory, self.publisher = FakeInventory(), RecordingPublisher()
         self.notifier, self.feed = RecordingNotifier(), FakeFeed()
+        for principal in (SELLER, BUYER, OTHER):  # accounts behind the principals' tokens
+            self.store.users[principal.user_id] = User(
+                principal.user_id, f"user{principal.user_id}@x.io", "x", principal.role)
         self.settings = TicketingSettings(**{"outbox_republish_after_s": 10} | settings)
         self.inbox = FakeInbox(self.store, self.clock, self.settings.idempotency_ttl_s)
-        self.service = build(
+        self.service = self.process()
+
+    def process(self, **adapters):
+        """The service as one more API process over the same store would see it."""
+        return build(
             self.settings, uow=self.uow,
             inbox=self.inbox, inventory=self.inventory, publisher=self.publisher,
             acks=RecordingAcks(self.store), notifier=self.notifier, feed=self.feed,
-            hasher=PlainHasher(), clock=self.clock, ids=SequentialIds(),
+            hasher=PlainHasher(), clock=self.clock, ids=SequentialIds(), **adapters,
         )
 
     def uow(self) -> FakeUnitOfWork:
@@ -193,8 +200,9 @@ async def test_others_see_no_booking_but_the_seller_does(world):
 
 
 async def test_register_and_login(world):
-    await world.service.register_user("A@X.io", "password1", "Ann", Role.BUYER)
-    user, token = await world.service.log_in("a@x.io", "password1")
-    assert world.service.tokens.read(token) == (user.id, Role.BUYER)
+    await world.service.register_user("A@X.io", "bright-orange-kite", "Ann", Role.BUYER)
+    user, token = await world.service.log_in("a@x.io", "bright-orange-kite")
+    assert world.service.tokens.read(token) == (user.id, 0)
+    assert await world.service.authenticate(token) == Principal(user.id, Role.BUYER)
     with pytest.raises(InvalidRequest, match="already registered"):
-        await world.service.register_user("a@x.io", "password1", "Ann", Role.BUYER)
+        await world.service.register_user("a@x.io", "bright-orange-kite", "Ann", Role.BUYER)

@@ -23,7 +23,9 @@ from src.service.ticketing.adapters.kvrocks import (
 from src.service.ticketing.adapters.postgres import PostgresUnitOfWork
 from src.service.ticketing.adapters.postgres_acks import PostgresAckLog
 from src.service.ticketing.adapters.postgres_inbox import PostgresBookingInbox
+from src.service.ticketing.adapters.postgres_sessions import PostgresAccountLookup
 from src.service.ticketing.adapters.security import Argon2PasswordHasher, JwtTokenCodec
+from src.service.ticketing.application.authenticate import Authenticate
 from src.service.ticketing.application.cancel_booking import CancelBooking
 from src.service.ticketing.application.create_booking import CreateBooking
 from src.service.ticketing.application.create_event import CreateEvent
@@ -36,8 +38,10 @@ from src.service.ticketing.application.list_bookings import ListBookings
 from src.service.ticketing.application.list_events import ListEvents
 from src.service.ticketing.application.list_seats import ListSeats
 from src.service.ticketing.application.log_in import LogIn
+from src.service.ticketing.application.log_out import LogOut
 from src.service.ticketing.application.pay_booking import PayBooking
 from src.service.ticketing.application.ports import (
+    AccountLookup,
     AckLog,
     BookingInbox,
     Clock,
@@ -53,6 +57,7 @@ from src.service.ticketing.application.ports import (
 from src.service.ticketing.application.recent_bookings import RecentBookings
 from src.service.ticketing.application.register_user import RegisterUser
 from src.service.ticketing.application.relay_outbox import RelayOutbox
+from src.service.ticketing.application.sessions import AccountsFromUsers, AccountStates
 from src.service.ticketing.settings import TicketingSettings
 
 log = logging.getLogger(__name__)
@@ -86,6 +91,8 @@ class Ticketing:
     dispatch: Dispatch
     register_user: RegisterUser
     log_in: LogIn
+    authenticate: Authenticate
+    log_out: LogOut
     get_user: GetUser
     create_event: CreateEvent
     get_event: GetEvent
@@ -106,6 +113,7 @@ def build(
     notifier: StatusNotifier, feed: StatusFeed,
     hasher: PasswordHasher | None = None, tokens: TokenCodec | None = None,
     clock: Clock | None = None, ids: IdGenerator | None = None,
+    accounts: AccountLookup | None = None,
 ) -> Ticketing:
     """Wire use cases from adapters; tests pass fakes for any of them."""
     tokens = tokens or JwtTokenCodec(settings.signing_secret, settings.token_ttl_s)
@@ -114,9 +122,12 @@ def build(
     layouts = EventLayouts(uow)
     dispatch = Dispatch(publisher, acks, clock, settings.publish_probe_s)
     key_ttl_s = settings.idempotency_ttl_s
+    states = AccountStates(accounts or AccountsFromUsers(uow), clock,
+                           settings.session_cache_ttl_s, settings.session_cache_size)
     return Ticketing(
         settings=settings, tokens=tokens, feed=feed, layouts=layouts, dispatch=dispatch,
         register_user=RegisterUser(uow, hasher), log_in=LogIn(uow, hasher, tokens),
+        authenticate=Authenticate(tokens, states), log_out=LogOut(uow, states),
         get_user=GetUser(uow), create_event=CreateEvent(uow), get_event=GetEvent(uow),
         list_events=ListEvents(uow), list_seats=ListSeats(uow, layouts),
         create_booking=CreateBooking(layouts, inbox, inventory, dispatch, clock,
@@ -169,4 +180,5 @@ async def running(settings: TicketingSettings | None = None) -> AsyncIterator[Ti
             publisher=KafkaCommandPublisher(producer, kafka.send_timeout_s),
             acks=PostgresAckLog(pool, wait_s),
             notifier=RedisStatusNotifier(redis), feed=RedisStatusFeed(redis),
+            accounts=PostgresAccountLookup(pool),
         )

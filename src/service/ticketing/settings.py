@@ -32,6 +32,8 @@ class TicketingSettings(BaseSettings):
     token_ttl_s: int = 24 * 3600
     cookie_name: str = "fastapiusersauth"
     cookie_secure: bool | None = None  # None: Secure everywhere but in development
+    session_cache_ttl_s: float = 5.0  # how late a revocation may be seen by another process
+    session_cache_size: int = 100_000
     outbox_interval_s: float = 1.0
     outbox_republish_after_s: float = 10.0
     outbox_backoff_cap_s: float = 300.0

@@ -72,7 +72,8 @@ class PostgresUnitOfWork:
 
 def _user(row: asyncpg.Record) -> User:
     return User(id=row["id"], email=row["email"], name=row["name"], role=Role(row["role"]),
-                password_hash=row["password_hash"])
+                password_hash=row["password_hash"], token_version=row["token_version"],
+                is_active=row["is_active"])
 
 
 class PostgresUserRepository:
@@ -101,6 +102,11 @@ class PostgresUserRepository:
         """The user with this id, or None."""
         row = await self._conn.fetchrow("SELECT * FROM users WHERE id = $1", user_id)
         return _user(row) if row else None
+
+    async def revoke_sessions(self, user_id: int) -> None:
+        """token_version + 1."""
+        await self._conn.execute(
+            "UPDATE users SET token_version = token_version + 1 WHERE id = $1", user_id)
 
 
 def _event(row: asyncpg.Record, stats: tuple[SubsectionStats, ...] = ()) -> Event:

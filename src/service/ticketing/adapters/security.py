@@ -9,7 +9,9 @@ from argon2 import PasswordHasher as Argon2
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from src.service.ticketing.domain.errors import NotAuthenticated
-from src.service.ticketing.domain.user import Role, User
+from src.service.ticketing.domain.user import User
+
+MAX_TOKEN_LENGTH = 4096  # ours are ~150 characters; longer ones are not worth verifying
 
 
 class Argon2PasswordHasher:
@@ -29,7 +31,9 @@ class Argon2PasswordHasher:
 
 
 class JwtTokenCodec:
-    """Signed tokens carrying the user id (`sub`) and role, valid for `ttl_s` seconds.
+    """Signed tokens (HS256) carrying the user id (`sub`) and the user's token version (`ver`),
+    valid for `ttl_s` seconds; no role: that is read from the database (spec/security.md,
+    "Sessions").
 
     Verified tokens are remembered (up to `cache_size`, until they expire): a buyer in a flash
     sale sends the same token many times, and the signature check is the costly part."""
@@ -37,24 +41,30 @@ class JwtTokenCodec:
     def __init__(self, secret: str, ttl_s: int, cache_size: int = 100_000) -> None:
         self._secret = secret
         self._ttl = timedelta(seconds=ttl_s)
-        self._verified: dict[str, tuple[int, Role, float]] = {}
+        self._verified: dict[str, tuple[int, int, float]] = {}
         self._cache_size = cache_size
 
     def issue(self, user: User) -> str:
         now = datetime.now(UTC)
-        claims = {"sub": str(user.id), "role": user.role.value, "iat": now, "exp": now + self._ttl}
+        claims = {"sub": str(user.id), "ver": user.token_version, "iat": now,
+                  "exp": now + self._ttl}
         return jwt.encode(claims, self._secret, algorithm="HS256")
 
-    def read(self, token: str) -> tuple[int, Role]:
+    def read(self, token: str) -> tuple[int, int]:
         known = self._verified.get(token)
         if known is not None and known[2] > time.time():
             return known[0], known[1]
+        if len(token) > MAX_TOKEN_LENGTH:
+            raise NotAuthenticated("Invalid or expired token")
         try:
-            claims = jwt.decode(token, self._secret, algorithms=["HS256"])
-            user = int(claims["sub"]), Role(claims["role"])
-        except (jwt.PyJWTError, KeyError, ValueError) as e:
+            claims = jwt.decode(token, self._secret, algorithms=["HS256"],
+                                options={"require": ["sub", "ver", "iat", "exp"]})
+            user_id, version = int(claims["sub"]), claims["ver"]
+        except (jwt.PyJWTError, ValueError) as e:
             raise NotAuthenticated("Invalid or expired token") from e
+        if not isinstance(version, int) or isinstance(version, bool):
+            raise NotAuthenticated("Invalid or expired token")
         if len(self._verified) >= self._cache_size:
             self._verified.clear()
-        self._verified[token] = (*user, float(claims["exp"]))
-        return user
+        self._verified[token] = (user_id, version, float(claims["exp"]))
+        return user_id, version

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 
 from src.service.ticketing.application.ports import PasswordHasher, TokenCodec, UnitOfWorkFactory
-from src.service.ticketing.domain.errors import NotAuthenticated
+from src.service.ticketing.domain.errors import Forbidden, NotAuthenticated
 from src.service.ticketing.domain.user import User
 
 
@@ -16,9 +16,12 @@ class LogIn:
     tokens: TokenCodec
 
     async def __call__(self, email: str, password: str) -> tuple[User, str]:
-        """(user, token); raises `NotAuthenticated` on a wrong e-mail or password."""
+        """(user, token); raises `NotAuthenticated` on a wrong e-mail or password,
+        `Forbidden` for a disabled account."""
         async with self.uow() as uow:
             user = await uow.users.by_email(email.strip().lower())
         if user is None or not await self.hasher.verify(user.password_hash, password):
             raise NotAuthenticated("Invalid email or password")
+        if not user.is_active:
+            raise Forbidden("Account is disabled")
         return user, self.tokens.issue(user)

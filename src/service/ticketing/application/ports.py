@@ -22,7 +22,7 @@ from src.service.ticketing.domain.event import Event, SubsectionStats
 from src.service.ticketing.domain.idempotency import KeyUse, Operation
 from src.service.ticketing.domain.seating import SeatingConfig
 from src.service.ticketing.domain.ticket import Ticket
-from src.service.ticketing.domain.user import Role, User
+from src.service.ticketing.domain.user import AccountState, Role, User
 
 
 class UserRepository(Protocol):
@@ -36,6 +36,9 @@ class UserRepository(Protocol):
 
     async def by_id(self, user_id: int) -> User | None:
         """The user with this id, or None."""
+
+    async def revoke_sessions(self, user_id: int) -> None:
+        """Raise the user's `token_version`: every token issued so far stops working."""
 
 
 class EventRepository(Protocol):
@@ -242,13 +245,21 @@ class PasswordHasher(Protocol):
 
 
 class TokenCodec(Protocol):
-    """Signed session tokens."""
+    """Signed session tokens. They carry the user id and the user's `token_version`, never
+    the role: that comes from the database (spec/security.md, "Sessions")."""
 
     def issue(self, user: User) -> str:
-        """A token for `user`."""
+        """A token for `user` at its current `token_version`."""
 
-    def read(self, token: str) -> tuple[int, Role]:
-        """(user id, role); raises `NotAuthenticated` for a bad or expired token."""
+    def read(self, token: str) -> tuple[int, int]:
+        """(user id, token version); raises `NotAuthenticated` for a bad or expired token."""
+
+
+class AccountLookup(Protocol):
+    """The current state of accounts, for authenticating requests."""
+
+    async def state(self, user_id: int) -> AccountState | None:
+        """Role, active flag and token version of the user, or None when there is none."""
 
 
 class Clock(Protocol):

@@ -29,9 +29,13 @@ async def login(body: LoginRequest, response: Response, service: Service) -> dic
 
 
 @router.post("/logout", status_code=204)
-async def logout(_: Caller, response: Response, service: Service) -> None:
-    """Clear the session cookie (tokens are stateless and expire on their own)."""
-    response.delete_cookie(service.settings.cookie_name)
+async def logout(caller: Caller, response: Response, service: Service) -> None:
+    """End every session of the account: its tokens are refused from now on (by other API
+    processes within `TICKETING_SESSION_CACHE_TTL_S`), and the cookie is cleared."""
+    await service.log_out(caller)
+    settings = service.settings
+    response.delete_cookie(settings.cookie_name, httponly=True, samesite="lax",
+                           secure=settings.secure_cookie)
 
 
 @router.get("")

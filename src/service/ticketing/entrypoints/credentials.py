@@ -1,10 +1,11 @@
 """Who is calling: the one place that reads credentials from a request (spec/architecture.md,
-"HTTP conventions")."""
+"HTTP conventions"; spec/security.md, "Sessions")."""
+
+from collections.abc import Awaitable, Callable
 
 from starlette.requests import cookie_parser
 from starlette.types import Scope
 
-from src.service.ticketing.application.ports import TokenCodec
 from src.service.ticketing.domain.errors import NotAuthenticated
 from src.service.ticketing.domain.user import Principal
 
@@ -24,10 +25,12 @@ def bearer_or_cookie(scope: Scope, cookie_name: str) -> str | None:
     return cookie_parser(cookie).get(cookie_name) if cookie else None
 
 
-def authenticate(tokens: TokenCodec, scope: Scope, cookie_name: str) -> Principal:
-    """The caller of an ASGI request; raises `NotAuthenticated` (401)."""
+async def authenticate(
+    sessions: Callable[[str], Awaitable[Principal]], scope: Scope, cookie_name: str
+) -> Principal:
+    """The caller of an ASGI request, as `sessions` (the `Authenticate` use case) finds the
+    request's token; raises `NotAuthenticated` (401)."""
     token = bearer_or_cookie(scope, cookie_name)
     if not token:
         raise NotAuthenticated("Not authenticated")
-    user_id, role = tokens.read(token)
-    return Principal(user_id=user_id, role=role)
+    return await sessions(token)

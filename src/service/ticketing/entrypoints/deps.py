@@ -18,7 +18,8 @@ async def ticketing(request: Request) -> Ticketing:
 async def principal(request: Request) -> Principal:
     """The authenticated caller of this request (401 otherwise)."""
     service: Ticketing = request.app.state.ticketing
-    return authenticate(service.tokens, request.scope, service.settings.cookie_name)
+    return await authenticate(service.authenticate, request.scope,
+                              service.settings.cookie_name)
 
 
 Service = Annotated[Ticketing, Depends(ticketing)]

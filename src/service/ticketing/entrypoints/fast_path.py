@@ -44,7 +44,7 @@ async def _accept(
     service: Ticketing, scope: Scope, receive: Receive
 ) -> tuple[int, bytes, list[tuple[bytes, bytes]]]:
     try:
-        caller = authenticate(service.tokens, scope, service.settings.cookie_name)
+        caller = await authenticate(service.authenticate, scope, service.settings.cookie_name)
         key = key_from_scope(scope)
         reply = await service.create_booking(caller, booking_request(await _body(receive)), key)
     except HANDLED as e:
