@@ -90,6 +90,14 @@ class FakeUsers:
         user = self.store.users[user_id]
         self.store.users[user_id] = replace(user, token_version=user.token_version + 1)
 
+    async def set_password(self, user_id, password_hash):
+        user = self.store.users.get(user_id)
+        if user is None:
+            return None
+        self.store.users[user_id] = replace(user, password_hash=password_hash,
+                                            token_version=user.token_version + 1)
+        return self.store.users[user_id]
+
 
 class FakeEvents:
     def __init__(self, store: Store, clock: FixedClock) -> None:

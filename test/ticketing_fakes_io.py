@@ -121,8 +121,18 @@ class FakeFeed:
 
 
 class PlainHasher:
+    """Hashes are the password in clear; `checks` records every password check made."""
+
+    def __init__(self) -> None:
+        self.checks: list[tuple[str | None, str]] = []
+
     async def hash(self, password: str) -> str:
         return "plain:" + password
 
     async def verify(self, password_hash: str, password: str) -> bool:
+        self.checks.append((password_hash, password))
         return password_hash == "plain:" + password
+
+    async def verify_absent(self, password: str) -> bool:
+        self.checks.append((None, password))
+        return False

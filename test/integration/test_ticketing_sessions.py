@@ -41,3 +41,12 @@ async def test_concurrent_lookups_share_a_query_and_see_revocations(pg_pool):
     async with PostgresUnitOfWork(pg_pool) as uow:
         user = await uow.users.by_id(buyer)
     assert (user.token_version, user.is_active) == (2, True)
+
+
+async def test_a_new_password_is_stored_with_a_new_token_version(pg_pool):
+    async with pg_pool.acquire() as conn:
+        buyer = await insert_user(conn, "buyer")
+    async with PostgresUnitOfWork(pg_pool) as uow:
+        updated = await uow.users.set_password(buyer, "new-hash")
+        assert await uow.users.set_password(2**31 - 1, "x") is None
+    assert (updated.id, updated.password_hash, updated.token_version) == (buyer, "new-hash", 1)

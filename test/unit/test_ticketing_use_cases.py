@@ -34,6 +34,7 @@ class World:
         self.store, self.clock = Store(), FixedClock()
         self.inventory, self.publisher = FakeInventory(), RecordingPublisher()
         self.notifier, self.feed = RecordingNotifier(), FakeFeed()
+        self.hasher = PlainHasher()
         for principal in (SELLER, BUYER, OTHER):  # accounts behind the principals' tokens
             self.store.users[principal.user_id] = User(
                 principal.user_id, f"user{principal.user_id}@x.io", "x", principal.role)
@@ -47,7 +48,7 @@ class World:
             self.settings, uow=self.uow,
             inbox=self.inbox, inventory=self.inventory, publisher=self.publisher,
             acks=RecordingAcks(self.store), notifier=self.notifier, feed=self.feed,
-            hasher=PlainHasher(), clock=self.clock, ids=SequentialIds(), **adapters,
+            hasher=self.hasher, clock=self.clock, ids=SequentialIds(), **adapters,
         )
 
     def uow(self) -> FakeUnitOfWork:

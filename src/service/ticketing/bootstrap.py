@@ -20,6 +20,7 @@ from src.service.ticketing.adapters.kvrocks import (
     RedisStatusFeed,
     RedisStatusNotifier,
 )
+from src.service.ticketing.adapters.passwords import CommonPasswords
 from src.service.ticketing.adapters.postgres import PostgresUnitOfWork
 from src.service.ticketing.adapters.postgres_acks import PostgresAckLog
 from src.service.ticketing.adapters.postgres_inbox import PostgresBookingInbox
@@ -27,6 +28,7 @@ from src.service.ticketing.adapters.postgres_sessions import PostgresAccountLook
 from src.service.ticketing.adapters.security import Argon2PasswordHasher, JwtTokenCodec
 from src.service.ticketing.application.authenticate import Authenticate
 from src.service.ticketing.application.cancel_booking import CancelBooking
+from src.service.ticketing.application.change_password import ChangePassword
 from src.service.ticketing.application.create_booking import CreateBooking
 from src.service.ticketing.application.create_event import CreateEvent
 from src.service.ticketing.application.dispatch import Dispatch
@@ -47,6 +49,7 @@ from src.service.ticketing.application.ports import (
     Clock,
     CommandPublisher,
     IdGenerator,
+    PasswordBlocklist,
     PasswordHasher,
     SeatInventory,
     StatusFeed,
@@ -93,6 +96,7 @@ class Ticketing:
     log_in: LogIn
     authenticate: Authenticate
     log_out: LogOut
+    change_password: ChangePassword
     get_user: GetUser
     create_event: CreateEvent
     get_event: GetEvent
@@ -113,12 +117,13 @@ def build(
     notifier: StatusNotifier, feed: StatusFeed,
     hasher: PasswordHasher | None = None, tokens: TokenCodec | None = None,
     clock: Clock | None = None, ids: IdGenerator | None = None,
-    accounts: AccountLookup | None = None,
+    accounts: AccountLookup | None = None, passwords: PasswordBlocklist | None = None,
 ) -> Ticketing:
     """Wire use cases from adapters; tests pass fakes for any of them."""
     tokens = tokens or JwtTokenCodec(settings.signing_secret, settings.token_ttl_s)
     hasher = hasher or Argon2PasswordHasher()
     clock = clock or SystemClock()
+    passwords = passwords or CommonPasswords()
     layouts = EventLayouts(uow)
     dispatch = Dispatch(publisher, acks, clock, settings.publish_probe_s)
     key_ttl_s = settings.idempotency_ttl_s
@@ -126,8 +131,10 @@ def build(
                            settings.session_cache_ttl_s, settings.session_cache_size)
     return Ticketing(
         settings=settings, tokens=tokens, feed=feed, layouts=layouts, dispatch=dispatch,
-        register_user=RegisterUser(uow, hasher), log_in=LogIn(uow, hasher, tokens),
+        register_user=RegisterUser(uow, hasher, passwords),
+        log_in=LogIn(uow, hasher, tokens),
         authenticate=Authenticate(tokens, states), log_out=LogOut(uow, states),
+        change_password=ChangePassword(uow, hasher, tokens, states, passwords),
         get_user=GetUser(uow), create_event=CreateEvent(uow), get_event=GetEvent(uow),
         list_events=ListEvents(uow), list_seats=ListSeats(uow, layouts),
         create_booking=CreateBooking(layouts, inbox, inventory, dispatch, clock,

@@ -108,6 +108,13 @@ class PostgresUserRepository:
         await self._conn.execute(
             "UPDATE users SET token_version = token_version + 1 WHERE id = $1", user_id)
 
+    async def set_password(self, user_id: int, password_hash: str) -> User | None:
+        """New hash and token_version + 1; the updated user, or None."""
+        row = await self._conn.fetchrow(
+            "UPDATE users SET password_hash = $2, token_version = token_version + 1 "
+            "WHERE id = $1 RETURNING *", user_id, password_hash)
+        return _user(row) if row else None
+
 
 def _event(row: asyncpg.Record, stats: tuple[SubsectionStats, ...] = ()) -> Event:
     return Event(

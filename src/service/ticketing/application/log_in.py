@@ -1,4 +1,4 @@
-"""Use case: log in with e-mail and password."""
+"""Use case: log in with e-mail and password (spec/security.md, "Logins")."""
 
 from dataclasses import dataclass
 
@@ -9,7 +9,8 @@ from src.service.ticketing.domain.user import User
 
 @dataclass(frozen=True)
 class LogIn:
-    """Check the password and issue a session token."""
+    """Check the password and issue a session token. An unknown e-mail costs a password check
+    too (`verify_absent`), so the answer's timing does not tell which e-mails have accounts."""
 
     uow: UnitOfWorkFactory
     hasher: PasswordHasher
@@ -20,7 +21,10 @@ class LogIn:
         `Forbidden` for a disabled account."""
         async with self.uow() as uow:
             user = await uow.users.by_email(email.strip().lower())
-        if user is None or not await self.hasher.verify(user.password_hash, password):
+        if user is None:
+            await self.hasher.verify_absent(password)
+            raise NotAuthenticated("Invalid email or password")
+        if not await self.hasher.verify(user.password_hash, password):
             raise NotAuthenticated("Invalid email or password")
         if not user.is_active:
             raise Forbidden("Account is disabled")

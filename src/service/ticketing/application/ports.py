@@ -40,6 +40,9 @@ class UserRepository(Protocol):
     async def revoke_sessions(self, user_id: int) -> None:
         """Raise the user's `token_version`: every token issued so far stops working."""
 
+    async def set_password(self, user_id: int, password_hash: str) -> User | None:
+        """Store a new password hash and raise `token_version`; the updated user, or None."""
+
 
 class EventRepository(Protocol):
     """Events, their tickets and subsection stats (PostgreSQL)."""
@@ -242,6 +245,17 @@ class PasswordHasher(Protocol):
 
     async def verify(self, password_hash: str, password: str) -> bool:
         """True when `password` matches `password_hash`."""
+
+    async def verify_absent(self, password: str) -> bool:
+        """False, after as much work as `verify` does: the check for an account that does not
+        exist, so that its answer takes as long as a wrong password's."""
+
+
+class PasswordBlocklist(Protocol):
+    """Passwords too easy to guess (spec/security.md, "Passwords")."""
+
+    def __contains__(self, password: object) -> bool:
+        """True when `password` is on the list (case-insensitively)."""
 
 
 class TokenCodec(Protocol):

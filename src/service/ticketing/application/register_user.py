@@ -1,25 +1,30 @@
-"""Use case: create a buyer or seller account."""
+"""Use case: create a buyer or seller account (spec/security.md, "Passwords")."""
 
 from dataclasses import dataclass
 
-from src.service.ticketing.application.ports import PasswordHasher, UnitOfWorkFactory
-from src.service.ticketing.domain.errors import InvalidRequest
+from src.service.ticketing.application.ports import (
+    PasswordBlocklist,
+    PasswordHasher,
+    UnitOfWorkFactory,
+)
+from src.service.ticketing.domain.passwords import check_new_password
 from src.service.ticketing.domain.user import Role, User
-
-MIN_PASSWORD = 8
 
 
 @dataclass(frozen=True)
 class RegisterUser:
-    """Passwords are hashed by the `PasswordHasher` port; e-mails are stored lower-case."""
+    """The password must pass `check_new_password` and is hashed by the `PasswordHasher`
+    port; e-mails arrive syntax-checked from the entrypoint and are stored lower-case."""
 
     uow: UnitOfWorkFactory
     hasher: PasswordHasher
+    common: PasswordBlocklist
 
     async def __call__(self, email: str, password: str, name: str, role: Role) -> User:
-        """The new user; raises `InvalidRequest` for a short password or a taken e-mail."""
-        if len(password) < MIN_PASSWORD:
-            raise InvalidRequest(f"Password must be at least {MIN_PASSWORD} characters")
+        """The new user; raises `InvalidRequest` for a password that may not be chosen or a
+        taken e-mail."""
+        email, name = email.strip().lower(), name.strip()
+        check_new_password(password, self.common, email, name)
         password_hash = await self.hasher.hash(password)
         async with self.uow() as uow:
-            return await uow.users.add(email.strip().lower(), name.strip(), password_hash, role)
+            return await uow.users.add(email, name, password_hash, role)

@@ -1,18 +1,38 @@
-"""/api/user: register, log in (cookie + JWT), log out, who am I."""
+"""/api/user: register, log in (cookie + JWT), log out, change password, who am I
+(spec/security.md)."""
 
 from fastapi import APIRouter, Response
 
-from src.service.ticketing.domain.user import Role
+from src.service.ticketing.bootstrap import Ticketing
+from src.service.ticketing.domain.user import Role, User
 from src.service.ticketing.entrypoints.deps import Caller, Service
-from src.service.ticketing.entrypoints.schemas import LoginRequest, UserCreate, UserOut
+from src.service.ticketing.entrypoints.schemas import (
+    LoginRequest,
+    PasswordChange,
+    UserCreate,
+    UserOut,
+    email_address,
+)
 
 router = APIRouter(prefix="/api/user", tags=["user"])
+
+
+def _session(service: Ticketing, response: Response, user: User, token: str) -> dict:
+    """Set the session cookie (`HttpOnly`, `SameSite=Lax`, `Secure` outside development) and
+    return the user with the token."""
+    settings = service.settings
+    response.set_cookie(
+        settings.cookie_name, token, max_age=settings.token_ttl_s, httponly=True,
+        samesite="lax", secure=settings.secure_cookie,
+    )
+    return UserOut.of(user).model_dump() | {"access_token": token, "token_type": "bearer"}
 
 
 @router.post("", status_code=201)
 async def register(body: UserCreate, service: Service) -> UserOut:
     """Create a buyer or seller account."""
-    user = await service.register_user(body.email, body.password, body.name, Role(body.role))
+    email = email_address(body.email)
+    user = await service.register_user(email, body.password, body.name, Role(body.role))
     return UserOut.of(user)
 
 
@@ -20,12 +40,7 @@ async def register(body: UserCreate, service: Service) -> UserOut:
 async def login(body: LoginRequest, response: Response, service: Service) -> dict:
     """Check the password; set the `fastapiusersauth` cookie and return the token too."""
     user, token = await service.log_in(body.email, body.password)
-    settings = service.settings
-    response.set_cookie(
-        settings.cookie_name, token, max_age=settings.token_ttl_s, httponly=True,
-        samesite="lax", secure=settings.secure_cookie,
-    )
-    return UserOut.of(user).model_dump() | {"access_token": token, "token_type": "bearer"}
+    return _session(service, response, user, token)
 
 
 @router.post("/logout", status_code=204)
@@ -36,6 +51,17 @@ async def logout(caller: Caller, response: Response, service: Service) -> None:
     settings = service.settings
     response.delete_cookie(settings.cookie_name, httponly=True, samesite="lax",
                            secure=settings.secure_cookie)
+
+
+@router.post("/password")
+async def change_password(
+    body: PasswordChange, caller: Caller, response: Response, service: Service
+) -> dict:
+    """Replace the password: every other session ends, this one gets a new token (and
+    cookie)."""
+    user, token = await service.change_password(caller, body.current_password,
+                                                body.new_password)
+    return _session(service, response, user, token)
 
 
 @router.get("")

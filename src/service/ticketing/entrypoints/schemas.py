@@ -4,6 +4,7 @@ from datetime import datetime
 from typing import Literal
 from uuid import UUID
 
+from email_validator import EmailNotValidError, validate_email
 from pydantic import BaseModel, Field
 
 from src.service.seats import format_all
@@ -11,16 +12,27 @@ from src.service.ticketing.application.create_booking import BookingRequest
 from src.service.ticketing.application.create_event import EventDraft
 from src.service.ticketing.application.views import BookingView
 from src.service.ticketing.domain.booking import Booking, SeatSelectionMode
+from src.service.ticketing.domain.errors import InvalidRequest
 from src.service.ticketing.domain.event import Event
 from src.service.ticketing.domain.ticket import Ticket
 from src.service.ticketing.domain.user import User
 
 
-class UserCreate(BaseModel):
-    """`POST /api/user`."""
+def email_address(text: str) -> str:
+    """`text` as a syntactically valid e-mail address (email-validator, no DNS lookups; the
+    `.test` domains of RFC 2606 allowed, for load tests); raises `InvalidRequest`."""
+    try:
+        return validate_email(text, check_deliverability=False, test_environment=True).normalized
+    except EmailNotValidError:
+        raise InvalidRequest("Invalid email address") from None
 
-    email: str = Field(min_length=3, max_length=254)
-    password: str = Field(max_length=128)
+
+class UserCreate(BaseModel):
+    """`POST /api/user`; the password rules are the use case's (spec/security.md,
+    "Passwords")."""
+
+    email: str = Field(min_length=3, max_length=254, json_schema_extra={"format": "email"})
+    password: str = Field(max_length=1024)
     name: str = Field(min_length=1, max_length=100)
     role: Literal["buyer", "seller"]
 
@@ -28,8 +40,15 @@ class UserCreate(BaseModel):
 class LoginRequest(BaseModel):
     """`POST /api/user/login`."""
 
-    email: str
-    password: str
+    email: str = Field(max_length=254)
+    password: str = Field(max_length=1024)
+
+
+class PasswordChange(BaseModel):
+    """`POST /api/user/password`."""
+
+    current_password: str = Field(max_length=1024)
+    new_password: str = Field(max_length=1024)
 
 
 class UserOut(BaseModel):
