@@ -61,7 +61,8 @@ async def test_bad_requests_get_the_contract_errors_and_change_nothing(
 
 async def test_malformed_json_is_a_400(world_and_client):
     _, client = world_and_client
-    response = await client.post("/api/booking", content=b"{not json", headers=bearer(BUYER))
+    response = await client.post("/api/booking", content=b"{not json",
+                                 headers=bearer(BUYER) | {"Content-Type": "application/json"})
     assert response.status_code == 400 and response.json()["detail"] == "Malformed JSON body"
 
 

@@ -21,6 +21,7 @@ from src.service.ticketing.entrypoints import api_bookings, api_events, api_user
 from src.service.ticketing.entrypoints.asgi import LastResort
 from src.service.ticketing.entrypoints.errors import HANDLED, error_response
 from src.service.ticketing.entrypoints.fast_path import BookingFastPath
+from src.service.ticketing.entrypoints.hardening import Hardening
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +78,7 @@ def create_app(service: Ticketing | None = None, fast_path: bool = True) -> Fast
     app.add_middleware(LastResort)
     if fast_path:  # outside LastResort: the hot path keeps its own last resort, no wrapper
         app.add_middleware(BookingFastPath)
+    app.add_middleware(Hardening)  # added last, so outermost: the fast path's answers too
     if service is not None:
         app.state.ticketing = service
     for module in (api_users, api_events, api_bookings, sse):

@@ -1,0 +1,130 @@
+"""HTTP hardening of every request, the booking fast path's included: security headers on
+every response, and JSON bodies that say they are JSON and stay small (spec/security.md,
+"HTTP").
+
+A pure ASGI middleware, outermost of the app's own, so that `fast_path.BookingFastPath`'s
+answers get the same treatment as the routes'. Per request it costs a scan of the request
+headers on the JSON routes and a copy of the response header list.
+"""
+
+import json
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+# The routes whose body is a JSON document (paths without a trailing slash).
+JSON_ROUTES = frozenset({
+    ("POST", "/api/user"), ("POST", "/api/user/login"), ("POST", "/api/user/password"),
+    ("POST", "/api/event"), ("POST", "/api/booking"),
+})
+MAX_BODY_BYTES = 64 * 1024  # an event's layout with a thousand sections fits
+UNSUPPORTED = (415, "Content-Type must be application/json")
+TOO_LARGE = (413, "Request body too large")
+
+_API_CSP = b"default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+# /docs and /redoc load FastAPI's Swagger UI and ReDoc from their CDNs and start them with an
+# inline script; nothing else on those pages comes from users.
+_DOCS_CSP = (
+    b"default-src 'none'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+    b"style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com; "
+    b"font-src https://fonts.gstatic.com; img-src 'self' data: https://fastapi.tiangolo.com "
+    b"https://cdn.redoc.ly; connect-src 'self'; worker-src blob:; frame-ancestors 'none'; "
+    b"base-uri 'none'; form-action 'none'"
+)
+DOCS_PATHS = frozenset({"/docs", "/docs/oauth2-redirect", "/redoc"})
+_COMMON = [(b"x-content-type-options", b"nosniff"), (b"x-frame-options", b"DENY"),
+           (b"referrer-policy", b"no-referrer")]
+API_HEADERS = (*_COMMON, (b"content-security-policy", _API_CSP))
+DOCS_HEADERS = (*_COMMON, (b"content-security-policy", _DOCS_CSP))
+NO_STORE = (b"cache-control", b"no-store")
+
+
+class Hardening:
+    """ASGI middleware: adds the security headers (and `Cache-Control: no-store` where the
+    response sets no caching of its own) to every HTTP response; answers 415 to a JSON route
+    without a JSON content type and 413 to a body over `MAX_BODY_BYTES`, both before the app
+    sees the request."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Check the request, then pass it on with a `send` that adds the headers."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        extra = DOCS_HEADERS if scope["path"] in DOCS_PATHS else API_HEADERS
+
+        async def send_hardened(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", ()))
+                for name, _ in headers:  # ASGI header names are lower case
+                    if name == b"cache-control":
+                        break
+                else:
+                    headers.append(NO_STORE)
+                headers += extra
+                message["headers"] = headers
+            await send(message)
+
+        if (scope["method"], scope["path"].rstrip("/")) in JSON_ROUTES:
+            refusal = _refusal(scope)
+            if refusal is CHUNKED:
+                refusal, receive = await _read_chunked(receive)
+            if refusal is not None:
+                await _answer(send_hardened, *refusal)
+                return
+        await self.app(scope, receive, send_hardened)
+
+
+CHUNKED = (0, "")  # `_refusal`'s answer for a body without a length: read it first
+
+
+def _refusal(scope: Scope) -> tuple[int, str] | None:
+    """What to answer instead of the app, from the request headers alone; None to go on."""
+    content_type, length = b"", None
+    for name, value in scope["headers"]:
+        if name == b"content-type":
+            content_type = value
+        elif name == b"content-length":
+            length = value
+    if content_type.partition(b";")[0].strip().lower() != b"application/json":
+        return UNSUPPORTED
+    if length is None:
+        return CHUNKED
+    return TOO_LARGE if not length.isdigit() or int(length) > MAX_BODY_BYTES else None
+
+
+async def _read_chunked(receive: Receive) -> tuple[tuple[int, str] | None, Receive]:
+    """(refusal or None, the receive to pass on): a body without a length is read here, up
+    to the bound, and handed on from memory."""
+    body, more = b"", True
+    while more:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        body += message.get("body", b"")
+        more = message.get("more_body", False)
+        if len(body) > MAX_BODY_BYTES:
+            return TOO_LARGE, receive
+    return None, _replay(body, receive)
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """`receive` that hands out `body` first, then whatever the connection sends next."""
+    replayed = False
+
+    async def replay() -> Message:
+        nonlocal replayed
+        if replayed:
+            return await receive()
+        replayed = True
+        return {"type": "http.request", "body": body, "more_body": False}
+    return replay
+
+
+async def _answer(send: Send, status: int, detail: str) -> None:
+    body = json.dumps({"detail": detail}).encode()
+    await send({"type": "http.response.start", "status": status, "headers": [
+        (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+    ]})
+    await send({"type": "http.response.body", "body": body})
