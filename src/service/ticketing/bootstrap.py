@@ -25,6 +25,7 @@ from src.service.ticketing.adapters.postgres import PostgresUnitOfWork
 from src.service.ticketing.adapters.postgres_acks import PostgresAckLog
 from src.service.ticketing.adapters.postgres_inbox import PostgresBookingInbox
 from src.service.ticketing.adapters.postgres_sessions import PostgresAccountLookup
+from src.service.ticketing.adapters.rate_limits import LeasedRateLimiter, LimitsRateLimiter
 from src.service.ticketing.adapters.security import Argon2PasswordHasher, JwtTokenCodec
 from src.service.ticketing.application.authenticate import Authenticate
 from src.service.ticketing.application.cancel_booking import CancelBooking
@@ -49,6 +50,7 @@ from src.service.ticketing.application.ports import (
     Clock,
     CommandPublisher,
     IdGenerator,
+    Limit,
     PasswordBlocklist,
     PasswordHasher,
     SeatInventory,
@@ -118,12 +120,17 @@ def build(
     hasher: PasswordHasher | None = None, tokens: TokenCodec | None = None,
     clock: Clock | None = None, ids: IdGenerator | None = None,
     accounts: AccountLookup | None = None, passwords: PasswordBlocklist | None = None,
+    limiter: LimitsRateLimiter | None = None,
 ) -> Ticketing:
-    """Wire use cases from adapters; tests pass fakes for any of them."""
+    """Wire use cases from adapters; tests pass fakes for any of them (the abuse limits count
+    in process memory unless `limiter` says otherwise)."""
     tokens = tokens or JwtTokenCodec(settings.signing_secret, settings.token_ttl_s)
     hasher = hasher or Argon2PasswordHasher()
     clock = clock or SystemClock()
     passwords = passwords or CommonPasswords()
+    limiter = limiter or LimitsRateLimiter.in_memory(limit_rules(settings))
+    quota = (LeasedRateLimiter(limiter, Limit.BOOKING_BUYER)
+             if limiter.item(Limit.BOOKING_BUYER) else None)
     layouts = EventLayouts(uow)
     dispatch = Dispatch(publisher, acks, clock, settings.publish_probe_s)
     key_ttl_s = settings.idempotency_ttl_s
@@ -131,14 +138,14 @@ def build(
                            settings.session_cache_ttl_s, settings.session_cache_size)
     return Ticketing(
         settings=settings, tokens=tokens, feed=feed, layouts=layouts, dispatch=dispatch,
-        register_user=RegisterUser(uow, hasher, passwords),
-        log_in=LogIn(uow, hasher, tokens),
+        register_user=RegisterUser(uow, hasher, passwords, limiter),
+        log_in=LogIn(uow, hasher, tokens, limiter),
         authenticate=Authenticate(tokens, states), log_out=LogOut(uow, states),
-        change_password=ChangePassword(uow, hasher, tokens, states, passwords),
+        change_password=ChangePassword(uow, hasher, tokens, states, passwords, limiter),
         get_user=GetUser(uow), create_event=CreateEvent(uow), get_event=GetEvent(uow),
         list_events=ListEvents(uow), list_seats=ListSeats(uow, layouts),
         create_booking=CreateBooking(layouts, inbox, inventory, dispatch, clock,
-                                     ids or Uuid7Ids()),
+                                     ids or Uuid7Ids(), quota),
         get_booking=GetBooking(uow, layouts), list_bookings=ListBookings(uow),
         recent_bookings=RecentBookings(uow, clock),
         cancel_booking=CancelBooking(uow, dispatch, notifier, key_ttl_s),
@@ -159,6 +166,16 @@ def _relay(
     )
 
 
+def limit_rules(settings: TicketingSettings) -> dict[Limit, str]:
+    """Each abuse limit's setting (spec/security.md, "Abuse limits")."""
+    return {
+        Limit.LOGIN_ACCOUNT: settings.limit_login_account,
+        Limit.LOGIN_ADDRESS: settings.limit_login_address,
+        Limit.REGISTER_ADDRESS: settings.limit_register_address,
+        Limit.BOOKING_BUYER: settings.limit_booking_buyer,
+    }
+
+
 @asynccontextmanager
 async def running(settings: TicketingSettings | None = None) -> AsyncIterator[Ticketing]:
     """Open PostgreSQL, Kvrocks and Kafka from the environment, yield the wired service, and
@@ -166,6 +183,7 @@ async def running(settings: TicketingSettings | None = None) -> AsyncIterator[Ti
     settings are only fit for development (spec/security.md, "Configuration")."""
     settings = settings or TicketingSettings()
     settings.check_startup()
+    kvrocks = KvrocksSettings()
     if settings.development and not settings.jwt_secret.get_secret_value():
         log.warning("development mode: tokens are signed with the public development key")
     kafka, database = KafkaSettings(), DatabaseSettings()
@@ -173,7 +191,7 @@ async def running(settings: TicketingSettings | None = None) -> AsyncIterator[Ti
     async with AsyncExitStack() as stack:
         pool = await create_pool(database)
         stack.push_async_callback(pool.close)
-        redis = create_client(KvrocksSettings())
+        redis = create_client(kvrocks)
         stack.push_async_callback(redis.aclose)
         await ensure_topics(kafka, {COMMANDS_TOPIC: kafka.partitions,
                                     DEAD_LETTER_TOPIC: kafka.partitions})
@@ -188,4 +206,5 @@ async def running(settings: TicketingSettings | None = None) -> AsyncIterator[Ti
             acks=PostgresAckLog(pool, wait_s),
             notifier=RedisStatusNotifier(redis), feed=RedisStatusFeed(redis),
             accounts=PostgresAccountLookup(pool),
+            limiter=LimitsRateLimiter.on_kvrocks(redis, kvrocks.url, limit_rules(settings)),
         )

@@ -6,7 +6,8 @@ signing secret of its own (spec/security.md, "Configuration").
 
 from typing import Literal
 
-from pydantic import SecretStr
+from limits import parse
+from pydantic import SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Public on purpose: only ever used in development, where no secret is configured.
@@ -34,6 +35,12 @@ class TicketingSettings(BaseSettings):
     cookie_secure: bool | None = None  # None: Secure everywhere but in development
     session_cache_ttl_s: float = 5.0  # how late a revocation may be seen by another process
     session_cache_size: int = 100_000
+    # Abuse limits, in `limits` notation ("10/minute", "2000/hour"); "" switches one off
+    # (spec/security.md, "Abuse limits"). A load test of 200 buyers stays below all of them.
+    limit_login_account: str = "10/minute"
+    limit_login_address: str = "1000/minute"
+    limit_register_address: str = "2000/hour"
+    limit_booking_buyer: str = ""  # off; when on, counted without a round trip per booking
     outbox_interval_s: float = 1.0
     outbox_republish_after_s: float = 10.0
     outbox_backoff_cap_s: float = 300.0
@@ -42,6 +49,14 @@ class TicketingSettings(BaseSettings):
     idempotency_ttl_s: float = 24 * 3600
     sse_ping_s: int = 15
     sse_recent_s: float = 60.0
+
+    @field_validator("limit_login_account", "limit_login_address", "limit_register_address",
+                     "limit_booking_buyer")
+    @classmethod
+    def _limit(cls, text: str) -> str:
+        if text:
+            parse(text)  # ValueError: not in `limits` notation
+        return text
 
     @property
     def development(self) -> bool:

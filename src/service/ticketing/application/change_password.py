@@ -5,8 +5,10 @@ from dataclasses import dataclass
 
 from src.service.ticketing.application.authenticate import INVALID_TOKEN
 from src.service.ticketing.application.ports import (
+    Limit,
     PasswordBlocklist,
     PasswordHasher,
+    RateLimiter,
     TokenCodec,
     UnitOfWorkFactory,
 )
@@ -26,14 +28,17 @@ class ChangePassword:
     tokens: TokenCodec
     accounts: AccountStates
     common: PasswordBlocklist
+    limiter: RateLimiter
 
     async def __call__(self, principal: Principal, current: str, new: str) -> tuple[User, str]:
-        """(user, new token). Raises `Forbidden` for a wrong current password,
-        `InvalidRequest` for a new one that may not be chosen."""
+        """(user, new token). Raises `TooManyRequests` over the account's login limit,
+        `Forbidden` for a wrong current password, `InvalidRequest` for a new one that may
+        not be chosen."""
         async with self.uow() as uow:
             user = await uow.users.by_id(principal.user_id)
         if user is None:
             raise NotAuthenticated(INVALID_TOKEN)
+        await self.limiter.acquire(Limit.LOGIN_ACCOUNT, user.email)  # guesses of `current`
         if not await self.hasher.verify(user.password_hash, current):
             raise Forbidden("Current password is incorrect")
         check_new_password(new, self.common, user.email, user.name)

@@ -7,7 +7,14 @@ from src.service.lifecycle import INITIAL
 from src.service.ticketing.application.dispatch import Dispatch
 from src.service.ticketing.application.layouts import EventLayouts
 from src.service.ticketing.application.messages import created_command
-from src.service.ticketing.application.ports import BookingInbox, Clock, IdGenerator, SeatInventory
+from src.service.ticketing.application.ports import (
+    BookingInbox,
+    Clock,
+    IdGenerator,
+    Limit,
+    RateLimiter,
+    SeatInventory,
+)
 from src.service.ticketing.application.views import Reply
 from src.service.ticketing.domain.booking import Booking, SeatSelectionMode, check_seat_request
 from src.service.ticketing.domain.errors import Forbidden, InvalidRequest, NotFound
@@ -42,15 +49,18 @@ class CreateBooking:
     dispatch: Dispatch
     clock: Clock
     ids: IdGenerator
+    limiter: RateLimiter | None = None  # the per-buyer limit, when it is on
 
     async def __call__(
         self, principal: Principal, request: BookingRequest, key: str | None = None
     ) -> Reply:
         """The stored booking, or under a `key` already used for this request the booking it
         stored (`replayed`). Raises `Forbidden`, `NotFound`, `InvalidRequest`, `Conflict`,
-        `NotAuthenticated` (the buyer no longer exists), `Unavailable`."""
+        `NotAuthenticated` (the buyer no longer exists), `TooManyRequests`, `Unavailable`."""
         if principal.role is not Role.BUYER:
             raise Forbidden("Only buyers can create bookings")
+        if self.limiter is not None:
+            await self.limiter.acquire(Limit.BOOKING_BUYER, str(principal.user_id))
         event = await self.layouts(request.event_id)
         booking = self._draft(principal, request, event)
         try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime
+from enum import StrEnum
 from types import TracebackType
 from typing import Protocol
 from uuid import UUID
@@ -249,6 +250,25 @@ class PasswordHasher(Protocol):
     async def verify_absent(self, password: str) -> bool:
         """False, after as much work as `verify` does: the check for an account that does not
         exist, so that its answer takes as long as a wrong password's."""
+
+
+class Limit(StrEnum):
+    """The abuse limits, each counted per key: an account, a client address or a buyer
+    (spec/security.md, "Abuse limits")."""
+
+    LOGIN_ACCOUNT = "login_account"
+    LOGIN_ADDRESS = "login_address"
+    REGISTER_ADDRESS = "register_address"
+    BOOKING_BUYER = "booking_buyer"
+
+
+class RateLimiter(Protocol):
+    """Counts attempts against the abuse limits."""
+
+    async def acquire(self, limit: Limit, key: str) -> None:
+        """Count one attempt of `key` against `limit` (a limit that is switched off counts
+        nothing); raises `TooManyRequests` once `key` is over it, `Unavailable` when the
+        counters cannot be reached."""
 
 
 class PasswordBlocklist(Protocol):

@@ -3,8 +3,10 @@
 from dataclasses import dataclass
 
 from src.service.ticketing.application.ports import (
+    Limit,
     PasswordBlocklist,
     PasswordHasher,
+    RateLimiter,
     UnitOfWorkFactory,
 )
 from src.service.ticketing.domain.passwords import check_new_password
@@ -19,10 +21,15 @@ class RegisterUser:
     uow: UnitOfWorkFactory
     hasher: PasswordHasher
     common: PasswordBlocklist
+    limiter: RateLimiter
 
-    async def __call__(self, email: str, password: str, name: str, role: Role) -> User:
-        """The new user; raises `InvalidRequest` for a password that may not be chosen or a
-        taken e-mail."""
+    async def __call__(
+        self, email: str, password: str, name: str, role: Role, client: str = ""
+    ) -> User:
+        """The new user, signed up from address `client`; raises `TooManyRequests` over the
+        per-address limit (every attempt counts), `InvalidRequest` for a password that may
+        not be chosen or a taken e-mail."""
+        await self.limiter.acquire(Limit.REGISTER_ADDRESS, client)
         email, name = email.strip().lower(), name.strip()
         check_new_password(password, self.common, email, name)
         password_hash = await self.hasher.hash(password)

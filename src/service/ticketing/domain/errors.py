@@ -24,3 +24,11 @@ class NotAuthenticated(DomainError):
 class Conflict(DomainError):
     """The request clashes with an earlier one (an Idempotency-Key reused for another
     request); nothing was changed."""
+
+
+class TooManyRequests(DomainError):
+    """The caller went over an abuse limit; worth trying again after `retry_after_s`."""
+
+    def __init__(self, retry_after_s: int) -> None:
+        super().__init__("Too many requests")
+        self.retry_after_s = retry_after_s

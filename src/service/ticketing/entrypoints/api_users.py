@@ -1,10 +1,11 @@
 """/api/user: register, log in (cookie + JWT), log out, change password, who am I
 (spec/security.md)."""
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
 from src.service.ticketing.bootstrap import Ticketing
 from src.service.ticketing.domain.user import Role, User
+from src.service.ticketing.entrypoints.credentials import client_address
 from src.service.ticketing.entrypoints.deps import Caller, Service
 from src.service.ticketing.entrypoints.schemas import (
     LoginRequest,
@@ -29,17 +30,20 @@ def _session(service: Ticketing, response: Response, user: User, token: str) -> 
 
 
 @router.post("", status_code=201)
-async def register(body: UserCreate, service: Service) -> UserOut:
+async def register(body: UserCreate, request: Request, service: Service) -> UserOut:
     """Create a buyer or seller account."""
     email = email_address(body.email)
-    user = await service.register_user(email, body.password, body.name, Role(body.role))
+    user = await service.register_user(email, body.password, body.name, Role(body.role),
+                                       client_address(request.scope))
     return UserOut.of(user)
 
 
 @router.post("/login")
-async def login(body: LoginRequest, response: Response, service: Service) -> dict:
+async def login(body: LoginRequest, request: Request, response: Response,
+                service: Service) -> dict:
     """Check the password; set the `fastapiusersauth` cookie and return the token too."""
-    user, token = await service.log_in(body.email, body.password)
+    user, token = await service.log_in(body.email, body.password,
+                                       client_address(request.scope))
     return _session(service, response, user, token)
 
 

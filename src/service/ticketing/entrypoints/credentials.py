@@ -34,3 +34,10 @@ async def authenticate(
     if not token:
         raise NotAuthenticated("Not authenticated")
     return await sessions(token)
+
+
+def client_address(scope: Scope) -> str:
+    """The client's address as the server saw it (behind a proxy: what uvicorn's
+    `--proxy-headers` makes of `X-Forwarded-For` from trusted proxies); "" when unknown."""
+    client = scope.get("client")
+    return str(client[0]) if client else ""

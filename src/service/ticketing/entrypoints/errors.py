@@ -26,6 +26,7 @@ from src.service.ticketing.domain.errors import (
     InvalidRequest,
     NotAuthenticated,
     NotFound,
+    TooManyRequests,
 )
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,7 @@ ERROR_STATUS: dict[type[BaseException], int] = {
     Forbidden: 403,
     NotFound: 404,
     Conflict: 409,
+    TooManyRequests: 429,
     Unavailable: 503,
     PublishFailed: 503,
     **dict.fromkeys(_DRIVERS_DOWN, 503),
@@ -94,6 +96,8 @@ def error_response(exc: BaseException) -> Answer:
         return status, {"detail": UNAVAILABLE_DETAIL}, {"Retry-After": str(RETRY_AFTER_S)}
     if isinstance(exc, ValidationError | RequestValidationError):
         return status, {"detail": describe_errors(exc.errors())}, {}
+    if isinstance(exc, TooManyRequests):
+        return status, {"detail": str(exc)}, {"Retry-After": str(exc.retry_after_s)}
     return status, {"detail": str(exc)}, {}
 
 
