@@ -51,8 +51,10 @@ trap stop_all EXIT INT TERM
 
 python3 deploy/local/infra.py up --profile bench --fresh
 set -a; . .local/bench/env; set +a
-# A signing secret of the run's own (the service refuses to start without one).
+# A signing secret of the run's own (the service refuses to start without one), and seller
+# sign-up open for the load tool's seller (spec/security.md).
 export TICKETING_JWT_SECRET=${TICKETING_JWT_SECRET:-$(python3 -c 'import secrets; print(secrets.token_hex(32))')}
+export TICKETING_SELLER_SIGNUP=${TICKETING_SELLER_SIGNUP:-open}
 mkdir -p "$LOGS" reports
 .venv/bin/alembic upgrade head
 

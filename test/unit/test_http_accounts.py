@@ -2,10 +2,13 @@
 (spec/security.md, "Passwords" and "Logins")."""
 
 import httpx
+import pydantic
 import pytest
 
 from src.service.ticketing.entrypoints.http import create_app
-from test.unit.test_ticketing_use_cases import World
+from src.service.ticketing.settings import TicketingSettings
+from test.unit.test_http_accept import bearer
+from test.unit.test_ticketing_use_cases import SELLER, World
 
 PASSWORD = "a-long-enough-password"
 NEW_PASSWORD = "another-long-password"
@@ -111,3 +114,38 @@ async def test_a_password_change_needs_a_session(world_and_client):
     change = {"current_password": PASSWORD, "new_password": NEW_PASSWORD}
     response = await client.post("/api/user/password", json=change)
     assert (response.status_code, response.json()) == (401, {"detail": "Not authenticated"})
+
+
+@pytest.mark.parametrize(("settings", "status"), [
+    ({}, 403), ({"seller_signup": "closed", "env": "development"}, 403),
+    ({"seller_signup": "open"}, 201), ({"env": "development"}, 201),
+])
+async def test_seller_sign_up_is_open_only_where_configured(settings, status):
+    world = World(**settings)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(world.service)),
+                                 base_url="http://test") as client:
+        before = dict(world.store.users)
+        response = await client.post("/api/user", json=account(role="seller"))
+        assert response.status_code == status
+        if status == 403:
+            assert response.json() == {"detail": "Seller sign-up is closed"}
+            assert world.store.users == before
+        assert (await client.post("/api/user", json=account(email="bob@x.io"))
+                ).status_code == 201
+
+
+async def test_the_event_size_is_bounded_by_the_setting():
+    world = World(max_seats_per_event=50)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(world.service)),
+                                 base_url="http://test") as client:
+        def event(rows: int) -> dict:
+            return {"name": "Show", "seating_config": {
+                "rows": rows, "cols": 5, "sections": [{"name": "A", "price": 1, "subsections": 2}]}}
+        response = await client.post("/api/event", json=event(6), headers=bearer(SELLER))
+        assert (response.status_code, response.json()) == (
+            400, {"detail": "An event may have at most 50 seats"})
+        assert world.store.events == {}
+        assert (await client.post("/api/event", json=event(5), headers=bearer(SELLER))
+                ).status_code == 201
+    with pytest.raises(pydantic.ValidationError):
+        TicketingSettings(max_seats_per_event=200_001)

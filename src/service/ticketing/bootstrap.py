@@ -5,6 +5,7 @@ from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TypedDict
 from uuid import UUID
 
 import uuid6
@@ -51,7 +52,6 @@ from src.service.ticketing.application.ports import (
     CommandPublisher,
     IdGenerator,
     Limit,
-    PasswordBlocklist,
     PasswordHasher,
     SeatInventory,
     StatusFeed,
@@ -119,31 +119,19 @@ def build(
     notifier: StatusNotifier, feed: StatusFeed,
     hasher: PasswordHasher | None = None, tokens: TokenCodec | None = None,
     clock: Clock | None = None, ids: IdGenerator | None = None,
-    accounts: AccountLookup | None = None, passwords: PasswordBlocklist | None = None,
-    limiter: LimitsRateLimiter | None = None,
+    accounts: AccountLookup | None = None, limiter: LimitsRateLimiter | None = None,
 ) -> Ticketing:
-    """Wire use cases from adapters; tests pass fakes for any of them (the abuse limits count
-    in process memory unless `limiter` says otherwise)."""
+    """Wire use cases from adapters; tests pass fakes for any of them."""
     tokens = tokens or JwtTokenCodec(settings.signing_secret, settings.token_ttl_s)
-    hasher = hasher or Argon2PasswordHasher()
-    clock = clock or SystemClock()
-    passwords = passwords or CommonPasswords()
-    limiter = limiter or LimitsRateLimiter.in_memory(limit_rules(settings))
-    quota = (LeasedRateLimiter(limiter, Limit.BOOKING_BUYER)
-             if limiter.item(Limit.BOOKING_BUYER) else None)
-    layouts = EventLayouts(uow)
+    clock, layouts = clock or SystemClock(), EventLayouts(uow)
+    limiter, quota = _limiters(settings, limiter)
     dispatch = Dispatch(publisher, acks, clock, settings.publish_probe_s)
     key_ttl_s = settings.idempotency_ttl_s
-    states = AccountStates(accounts or AccountsFromUsers(uow), clock,
-                           settings.session_cache_ttl_s, settings.session_cache_size)
     return Ticketing(
         settings=settings, tokens=tokens, feed=feed, layouts=layouts, dispatch=dispatch,
-        register_user=RegisterUser(uow, hasher, passwords, limiter),
-        log_in=LogIn(uow, hasher, tokens, limiter),
-        authenticate=Authenticate(tokens, states), log_out=LogOut(uow, states),
-        change_password=ChangePassword(uow, hasher, tokens, states, passwords, limiter),
-        get_user=GetUser(uow), create_event=CreateEvent(uow), get_event=GetEvent(uow),
-        list_events=ListEvents(uow), list_seats=ListSeats(uow, layouts),
+        **_account_use_cases(settings, uow, tokens, clock, limiter, hasher, accounts),
+        get_user=GetUser(uow), create_event=CreateEvent(uow, settings.max_seats_per_event),
+        get_event=GetEvent(uow), list_events=ListEvents(uow), list_seats=ListSeats(uow, layouts),
         create_booking=CreateBooking(layouts, inbox, inventory, dispatch, clock,
                                      ids or Uuid7Ids(), quota),
         get_booking=GetBooking(uow, layouts), list_bookings=ListBookings(uow),
@@ -163,6 +151,43 @@ def _relay(
         republish_after_s=settings.outbox_republish_after_s,
         backoff_cap_s=settings.outbox_backoff_cap_s,
         settle_deadline_s=settings.settle_deadline_s, key_ttl_s=settings.idempotency_ttl_s,
+    )
+
+
+def _limiters(
+    settings: TicketingSettings, limiter: LimitsRateLimiter | None
+) -> tuple[LimitsRateLimiter, LeasedRateLimiter | None]:
+    """The abuse limits (in process memory unless `limiter` is given), and the per-buyer
+    booking limit's leases when that limit is on (spec/security.md, "Abuse limits")."""
+    limiter = limiter or LimitsRateLimiter.in_memory(limit_rules(settings))
+    on = limiter.item(Limit.BOOKING_BUYER) is not None
+    return limiter, LeasedRateLimiter(limiter, Limit.BOOKING_BUYER) if on else None
+
+
+class _AccountUseCases(TypedDict):
+    """The account use cases, as `Ticketing` fields."""
+
+    register_user: RegisterUser
+    log_in: LogIn
+    authenticate: Authenticate
+    log_out: LogOut
+    change_password: ChangePassword
+
+
+def _account_use_cases(
+    settings: TicketingSettings, uow: UnitOfWorkFactory, tokens: TokenCodec, clock: Clock,
+    limiter: LimitsRateLimiter, hasher: PasswordHasher | None, accounts: AccountLookup | None,
+) -> _AccountUseCases:
+    """Sign-up, log-in, authentication, log-out and password change, sharing one account
+    cache and the shipped list of common passwords (spec/security.md, "Sessions")."""
+    hasher, passwords = hasher or Argon2PasswordHasher(), CommonPasswords()
+    states = AccountStates(accounts or AccountsFromUsers(uow), clock,
+                           settings.session_cache_ttl_s, settings.session_cache_size)
+    return _AccountUseCases(
+        register_user=RegisterUser(uow, hasher, passwords, limiter, settings.seller_signup_open),
+        log_in=LogIn(uow, hasher, tokens, limiter), authenticate=Authenticate(tokens, states),
+        log_out=LogOut(uow, states),
+        change_password=ChangePassword(uow, hasher, tokens, states, passwords, limiter),
     )
 
 

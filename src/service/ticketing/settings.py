@@ -7,8 +7,10 @@ signing secret of its own (spec/security.md, "Configuration").
 from typing import Literal
 
 from limits import parse
-from pydantic import SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from src.service.ticketing.domain.seating import MAX_SEATS_PER_EVENT
 
 # Public on purpose: only ever used in development, where no secret is configured.
 DEV_JWT_SECRET = "development-only-signing-key-never-use-it-in-production"
@@ -33,6 +35,8 @@ class TicketingSettings(BaseSettings):
     token_ttl_s: int = 24 * 3600
     cookie_name: str = "fastapiusersauth"
     cookie_secure: bool | None = None  # None: Secure everywhere but in development
+    seller_signup: Literal["open", "closed"] | None = None  # None: open only in development
+    max_seats_per_event: int = Field(default=MAX_SEATS_PER_EVENT, ge=1, le=MAX_SEATS_PER_EVENT)
     session_cache_ttl_s: float = 5.0  # how late a revocation may be seen by another process
     session_cache_size: int = 100_000
     # Abuse limits, in `limits` notation ("10/minute", "2000/hour"); "" switches one off
@@ -68,6 +72,14 @@ class TicketingSettings(BaseSettings):
         """The token signing key: `TICKETING_JWT_SECRET`, else the public development key
         (`check_startup` keeps that out of production)."""
         return self.jwt_secret.get_secret_value() or DEV_JWT_SECRET
+
+    @property
+    def seller_signup_open(self) -> bool:
+        """Whether anyone may sign up as a seller: `TICKETING_SELLER_SIGNUP`, by default only
+        in development (elsewhere sellers are made by an operator, spec/security.md)."""
+        if self.seller_signup is None:
+            return self.development
+        return self.seller_signup == "open"
 
     @property
     def secure_cookie(self) -> bool:

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from src.service.ticketing.application.ports import UnitOfWorkFactory
 from src.service.ticketing.domain.errors import Forbidden, InvalidRequest
 from src.service.ticketing.domain.event import Event
-from src.service.ticketing.domain.seating import parse_seating_config
+from src.service.ticketing.domain.seating import MAX_SEATS_PER_EVENT, parse_seating_config
 from src.service.ticketing.domain.user import Principal, Role
 
 
@@ -28,14 +28,18 @@ class CreateEvent:
     for each subsection (spec/architecture.md, "Ownership")."""
 
     uow: UnitOfWorkFactory
+    max_seats: int = MAX_SEATS_PER_EVENT  # TICKETING_MAX_SEATS_PER_EVENT
 
     async def __call__(self, principal: Principal, draft: EventDraft) -> Event:
-        """The event with its stats. Raises `Forbidden`, `InvalidRequest`."""
+        """The event with its stats. Raises `Forbidden`, `InvalidRequest` (also for more than
+        `max_seats` seats)."""
         if principal.role is not Role.SELLER:
             raise Forbidden("Only sellers can create events")
         if not draft.name.strip():
             raise InvalidRequest("Event name must not be empty")
         config = parse_seating_config(draft.seating_config)
+        if config.total_seats > self.max_seats:
+            raise InvalidRequest(f"An event may have at most {self.max_seats} seats")
         async with self.uow() as uow:
             stored = await uow.events.add(
                 principal.user_id, draft.name.strip(), draft.description, draft.venue_name,

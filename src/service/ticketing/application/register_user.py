@@ -9,6 +9,7 @@ from src.service.ticketing.application.ports import (
     RateLimiter,
     UnitOfWorkFactory,
 )
+from src.service.ticketing.domain.errors import Forbidden
 from src.service.ticketing.domain.passwords import check_new_password
 from src.service.ticketing.domain.user import Role, User
 
@@ -22,14 +23,18 @@ class RegisterUser:
     hasher: PasswordHasher
     common: PasswordBlocklist
     limiter: RateLimiter
+    sellers_may_sign_up: bool = True
 
     async def __call__(
         self, email: str, password: str, name: str, role: Role, client: str = ""
     ) -> User:
         """The new user, signed up from address `client`; raises `TooManyRequests` over the
-        per-address limit (every attempt counts), `InvalidRequest` for a password that may
-        not be chosen or a taken e-mail."""
+        per-address limit (every attempt counts), `Forbidden` for a seller while seller
+        sign-up is closed, `InvalidRequest` for a password that may not be chosen or a taken
+        e-mail."""
         await self.limiter.acquire(Limit.REGISTER_ADDRESS, client)
+        if role is Role.SELLER and not self.sellers_may_sign_up:
+            raise Forbidden("Seller sign-up is closed")
         email, name = email.strip().lower(), name.strip()
         check_new_password(password, self.common, email, name)
         password_hash = await self.hasher.hash(password)
