@@ -14,6 +14,8 @@ MAX_ROWS = 500
 MAX_COLS = 500
 MAX_SUBSECTIONS = 100
 MAX_SEATS_PER_EVENT = 200_000
+# Prices are int32 in PostgreSQL, and so is a booking's total of up to four seats.
+MAX_PRICE = 500_000_000
 _SECTION_NAME = re.compile(r"^[A-Za-z0-9_-]{1,20}$")
 
 
@@ -70,8 +72,8 @@ def _section(raw: object) -> Section:
     name, price = raw.get("name"), raw.get("price")
     if not isinstance(name, str) or not _SECTION_NAME.match(name):
         raise InvalidRequest("Section name must be 1-20 letters, digits, '-' or '_'")
-    if not isinstance(price, int) or isinstance(price, bool) or price < 0:
-        raise InvalidRequest(f"Section {name}: price must be an integer >= 0")
+    if not isinstance(price, int) or isinstance(price, bool) or not 0 <= price <= MAX_PRICE:
+        raise InvalidRequest(f"Section {name}: price must be an integer from 0 to {MAX_PRICE}")
     subsections = _positive_int(raw.get("subsections"), "subsections", MAX_SUBSECTIONS)
     return Section(name=name, price=price, subsections=subsections)
 

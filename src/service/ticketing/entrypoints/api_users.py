@@ -7,12 +7,12 @@ from src.service.ticketing.bootstrap import Ticketing
 from src.service.ticketing.domain.user import Role, User
 from src.service.ticketing.entrypoints.credentials import client_address
 from src.service.ticketing.entrypoints.deps import Caller, Service
+from src.service.ticketing.entrypoints.inputs import documented, email_address, json_body
 from src.service.ticketing.entrypoints.schemas import (
     LoginRequest,
     PasswordChange,
     UserCreate,
     UserOut,
-    email_address,
 )
 
 router = APIRouter(prefix="/api/user", tags=["user"])
@@ -29,8 +29,10 @@ def _session(service: Ticketing, response: Response, user: User, token: str) -> 
     return UserOut.of(user).model_dump() | {"access_token": token, "token_type": "bearer"}
 
 
-@router.post("", status_code=201)
-async def register(body: UserCreate, request: Request, service: Service) -> UserOut:
+@router.post("", status_code=201, openapi_extra=documented(UserCreate))
+async def register(
+    request: Request, service: Service, body: UserCreate = json_body(UserCreate)
+) -> UserOut:
     """Create a buyer or seller account."""
     email = email_address(body.email)
     user = await service.register_user(email, body.password, body.name, Role(body.role),
@@ -38,9 +40,9 @@ async def register(body: UserCreate, request: Request, service: Service) -> User
     return UserOut.of(user)
 
 
-@router.post("/login")
-async def login(body: LoginRequest, request: Request, response: Response,
-                service: Service) -> dict:
+@router.post("/login", openapi_extra=documented(LoginRequest))
+async def login(request: Request, response: Response, service: Service,
+                body: LoginRequest = json_body(LoginRequest)) -> dict:
     """Check the password; set the `fastapiusersauth` cookie and return the token too."""
     user, token = await service.log_in(body.email, body.password,
                                        client_address(request.scope))
@@ -57,9 +59,10 @@ async def logout(caller: Caller, response: Response, service: Service) -> None:
                            secure=settings.secure_cookie)
 
 
-@router.post("/password")
+@router.post("/password", openapi_extra=documented(PasswordChange))
 async def change_password(
-    body: PasswordChange, caller: Caller, response: Response, service: Service
+    caller: Caller, response: Response, service: Service,
+    body: PasswordChange = json_body(PasswordChange),
 ) -> dict:
     """Replace the password: every other session ends, this one gets a new token (and
     cookie)."""

@@ -53,6 +53,12 @@ HANDLED: tuple[type[Exception], ...] = tuple(
     k for k in ERROR_STATUS if issubclass(k, Exception))
 MALFORMED_JSON = "Malformed JSON body"
 Answer = tuple[int, dict[str, str], dict[str, str]]  # status, JSON body, extra headers
+# A path parameter that breaks the input rules names nothing: 404 with the thing's message
+# (spec/security.md, "Input rules").
+NOT_FOUND_IN_PATH = {
+    "event_id": "Event not found", "booking_id": "Booking not found",
+    "section": "Section or subsection not found", "subsection": "Section or subsection not found",
+}
 
 
 def describe_errors(errors: Sequence[Any]) -> str:
@@ -65,6 +71,14 @@ def describe_errors(errors: Sequence[Any]) -> str:
         where = ".".join(str(p) for p in error.get("loc", ()) if p != "body")
         parts.append(f"{where}: {error.get('msg')}" if where else str(error.get("msg")))
     return "; ".join(parts) or "Invalid request"
+
+
+def _not_found(errors: Sequence[Any]) -> str | None:
+    for error in errors:
+        where = tuple(error.get("loc", ()))
+        if len(where) == 2 and where[0] == "path":
+            return NOT_FOUND_IN_PATH.get(str(where[1]), "Not found")
+    return None
 
 
 class _Throttle:
@@ -94,6 +108,8 @@ def error_response(exc: BaseException) -> Answer:
     if status >= 500:
         _unavailable_log.warn(status, exc)
         return status, {"detail": UNAVAILABLE_DETAIL}, {"Retry-After": str(RETRY_AFTER_S)}
+    if isinstance(exc, RequestValidationError) and (missing := _not_found(exc.errors())):
+        return 404, {"detail": missing}, {}
     if isinstance(exc, ValidationError | RequestValidationError):
         return status, {"detail": describe_errors(exc.errors())}, {}
     if isinstance(exc, TooManyRequests):

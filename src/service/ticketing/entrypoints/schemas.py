@@ -1,10 +1,10 @@
-"""Request and response bodies of the HTTP API (spec/booking.md, "Endpoints")."""
+"""Request and response bodies of the HTTP API (spec/booking.md, "Endpoints"); requests follow
+the input rules of `inputs.py` (spec/security.md, "Input rules")."""
 
 from datetime import datetime
 from typing import Literal
 from uuid import UUID
 
-from email_validator import EmailNotValidError, validate_email
 from pydantic import BaseModel, Field
 
 from src.service.seats import format_all
@@ -12,43 +12,34 @@ from src.service.ticketing.application.create_booking import BookingRequest
 from src.service.ticketing.application.create_event import EventDraft
 from src.service.ticketing.application.views import BookingView
 from src.service.ticketing.domain.booking import Booking, SeatSelectionMode
-from src.service.ticketing.domain.errors import InvalidRequest
 from src.service.ticketing.domain.event import Event
 from src.service.ticketing.domain.ticket import Ticket
 from src.service.ticketing.domain.user import User
+from src.service.ticketing.entrypoints.inputs import Id, Int32, Paragraph, Strict, Text
 
 
-def email_address(text: str) -> str:
-    """`text` as a syntactically valid e-mail address (email-validator, no DNS lookups; the
-    `.test` domains of RFC 2606 allowed, for load tests); raises `InvalidRequest`."""
-    try:
-        return validate_email(text, check_deliverability=False, test_environment=True).normalized
-    except EmailNotValidError:
-        raise InvalidRequest("Invalid email address") from None
-
-
-class UserCreate(BaseModel):
+class UserCreate(Strict):
     """`POST /api/user`; the password rules are the use case's (spec/security.md,
     "Passwords")."""
 
-    email: str = Field(min_length=3, max_length=254, json_schema_extra={"format": "email"})
-    password: str = Field(max_length=1024)
-    name: str = Field(min_length=1, max_length=100)
+    email: Text = Field(min_length=3, max_length=254, json_schema_extra={"format": "email"})
+    password: Text = Field(max_length=1024)
+    name: Text = Field(min_length=1, max_length=100)
     role: Literal["buyer", "seller"]
 
 
-class LoginRequest(BaseModel):
+class LoginRequest(Strict):
     """`POST /api/user/login`."""
 
-    email: str = Field(max_length=254)
-    password: str = Field(max_length=1024)
+    email: Text = Field(max_length=254)
+    password: Text = Field(max_length=1024)
 
 
-class PasswordChange(BaseModel):
+class PasswordChange(Strict):
     """`POST /api/user/password`."""
 
-    current_password: str = Field(max_length=1024)
-    new_password: str = Field(max_length=1024)
+    current_password: Text = Field(max_length=1024)
+    new_password: Text = Field(max_length=1024)
 
 
 class UserOut(BaseModel):
@@ -65,12 +56,12 @@ class UserOut(BaseModel):
         return cls(id=user.id, email=user.email, name=user.name, role=user.role.value)
 
 
-class EventCreate(BaseModel):
+class EventCreate(Strict):
     """`POST /api/event`; `seating_config` is validated by the domain's layout parser."""
 
-    name: str = Field(max_length=200)
-    description: str = Field(default="", max_length=5000)
-    venue_name: str = Field(default="", max_length=200)
+    name: Text = Field(max_length=200)
+    description: Paragraph = Field(default="", max_length=5000)
+    venue_name: Text = Field(default="", max_length=200)
     seating_config: dict
     is_active: bool = True
 
@@ -145,15 +136,15 @@ class SeatOut(BaseModel):
         return cls(**cls.fields_of(ticket))
 
 
-class BookingCreate(BaseModel):
+class BookingCreate(Strict):
     """`POST /api/booking` (spec/booking.md, rules 1–3)."""
 
-    event_id: int
-    section: str = Field(max_length=20)
-    subsection: int
-    quantity: int
+    event_id: Id
+    section: Text = Field(max_length=20)
+    subsection: Int32
+    quantity: Int32
     seat_selection_mode: Literal["manual", "best_available"]
-    seat_positions: list[str] = Field(default_factory=list, max_length=10)
+    seat_positions: list[Text] = Field(default_factory=list, max_length=10)
 
     def to_request(self) -> BookingRequest:
         """The use case's input."""

@@ -23,6 +23,7 @@ from src.service.ticketing.application.ports import Unavailable
 from src.service.ticketing.bootstrap import Ticketing
 from src.service.ticketing.domain.booking import Booking
 from src.service.ticketing.entrypoints.deps import Caller, Service
+from src.service.ticketing.entrypoints.inputs import EventIdPath
 from src.service.ticketing.entrypoints.schemas import EventOut
 
 router = APIRouter(tags=["sse"])
@@ -48,11 +49,13 @@ def _response(
 
 @router.get("/api/booking/event/{event_id}/sse")
 async def booking_updates(
-    event_id: int, caller: Caller, service: Service, booking_id: UUID | None = None
+    event_id: EventIdPath, caller: Caller, service: Service, booking_id: UUID | None = None
 ) -> EventSourceResponse:
     """`status_update` for the caller's open bookings on the event (or just `booking_id`),
-    then each change; `close` once every watched booking reached a final status. 404 unless
-    the caller may see `booking_id`; 503 when PostgreSQL or Kvrocks is down."""
+    then each change; `close` once every watched booking reached a final status. 404 for an
+    unknown event (as the event stream) or unless the caller may see `booking_id`; 503 when
+    PostgreSQL or Kvrocks is down."""
+    await service.layouts(event_id)  # 404 for an unknown event, as the event stream does
     stack, messages = await _subscribed(service, booking_status_channel(caller.user_id, event_id))
     try:
         if booking_id is not None:
@@ -100,7 +103,7 @@ async def _updates(messages: AsyncIterator[bytes]) -> AsyncIterator[BookingStatu
 
 
 @router.get("/api/event/{event_id}/sse")
-async def event_updates(event_id: int, service: Service) -> EventSourceResponse:
+async def event_updates(event_id: EventIdPath, service: Service) -> EventSourceResponse:
     """`initial_status` (the event with its subsection counts), then a `status_update` each
     time a subsection's counts change. 404 for an unknown event; 503 when PostgreSQL or
     Kvrocks is down."""
