@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 
 from test.e2e import processes
+from test.e2e.helpers import expect, sign_up
 
 
 def test_the_service_refuses_to_start_without_a_signing_secret():
@@ -22,3 +23,29 @@ def test_the_service_refuses_to_start_without_a_signing_secret():
         raise AssertionError("started without a secret\n" + service.tail()) from None
     assert returncode != 0
     assert "TICKETING_JWT_SECRET must be set" in service.log_path.read_text()
+
+
+def test_inputs_that_once_reached_postgresql_are_refused_with_400(client):
+    seller = sign_up(client, "seller")
+    layout = {"rows": 1, "cols": 1, "sections": [{"name": "A", "price": 1, "subsections": 1}]}
+    for body in ({"name": "Show\x00", "seating_config": layout},
+                 {"name": "Show", "seating_config": layout | {"sections": [
+                     {"name": "A", "price": 2**40, "subsections": 1}]}}):
+        expect(client.post("/api/event", json=body, headers=seller.headers), 400)
+    expect(client.get("/api/event", params={"seller_id": 2**31}), 400)
+    expect(client.get(f"/api/event/{2**31}"), 404)
+    response = client.post("/api/booking", content=b'{"event_id": 1}', headers=seller.headers)
+    assert response.status_code == 415
+    assert response.headers["x-content-type-options"] == "nosniff"
+
+
+def test_logout_revokes_and_login_floods_get_429(client):
+    buyer = sign_up(client, "buyer")
+    expect(client.post("/api/user/logout", headers=buyer.headers), 204)
+    expect(client.get("/api/user", headers=buyer.headers), 401)
+    wrong = {"email": buyer.email, "password": "not-the-password"}
+    statuses = [client.post("/api/user/login", json=wrong).status_code for _ in range(10)]
+    assert set(statuses[:9]) == {401}  # sign_up logged in once already
+    flood = client.post("/api/user/login", json=wrong)
+    assert (flood.status_code, flood.json()) == (429, {"detail": "Too many requests"})
+    assert 1 <= int(flood.headers["retry-after"]) <= 60
