@@ -1,5 +1,5 @@
 """Who may do what: every principal against every route, over ASGI with fakes, the booking
-fast path on and off (spec/security.md, "Authorization matrix"; spec/architecture.md, "HTTP
+fast path on and off (spec/security.md, "Threats and answers"; spec/architecture.md, "HTTP
 conventions"). A refused request changes nothing."""
 
 from dataclasses import replace

@@ -25,15 +25,18 @@ class Argon2PasswordHasher:
         self._absent = self._argon2.hash(secrets.token_urlsafe(32))
 
     async def hash(self, password: str) -> str:
+        """A salted argon2id hash."""
         return await asyncio.to_thread(self._argon2.hash, password)
 
     async def verify(self, password_hash: str, password: str) -> bool:
+        """True when `password` matches; False for a wrong one or a broken hash."""
         try:
             return await asyncio.to_thread(self._argon2.verify, password_hash, password)
         except (VerificationError, InvalidHashError):
             return False
 
     async def verify_absent(self, password: str) -> bool:
+        """False, after a real check against the start-up hash."""
         await self.verify(self._absent, password)
         return False
 
@@ -53,12 +56,14 @@ class JwtTokenCodec:
         self._cache_size = cache_size
 
     def issue(self, user: User) -> str:
+        """A token for `user` at its current token version."""
         now = datetime.now(UTC)
         claims = {"sub": str(user.id), "ver": user.token_version, "iat": now,
                   "exp": now + self._ttl}
         return jwt.encode(claims, self._secret, algorithm="HS256")
 
     def read(self, token: str) -> tuple[int, int]:
+        """(user id, token version); raises `NotAuthenticated`."""
         known = self._verified.get(token)
         if known is not None and known[2] > time.time():
             return known[0], known[1]
