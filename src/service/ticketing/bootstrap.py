@@ -230,6 +230,6 @@ async def running(settings: TicketingSettings | None = None) -> AsyncIterator[Ti
             publisher=KafkaCommandPublisher(producer, kafka.send_timeout_s),
             acks=PostgresAckLog(pool, wait_s),
             notifier=RedisStatusNotifier(redis), feed=RedisStatusFeed(redis),
-            accounts=PostgresAccountLookup(pool),
+            accounts=PostgresAccountLookup(pool, wait_s),
             limiter=LimitsRateLimiter.on_kvrocks(redis, kvrocks.url, limit_rules(settings)),
         )

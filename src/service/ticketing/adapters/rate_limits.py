@@ -19,7 +19,7 @@ from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
 from redis.asyncio import Redis
 
-from src.service.ticketing.adapters.kvrocks import REDIS_DOWN
+from src.platform.kvrocks import UNAVAILABLE
 from src.service.ticketing.application.ports import Limit, Unavailable
 from src.service.ticketing.domain.errors import TooManyRequests
 
@@ -65,7 +65,7 @@ class LimitsRateLimiter:
             if await self._limiter.hit(item, limit.value, key, cost=cost):
                 return None
             reset, _ = await self._limiter.get_window_stats(item, limit.value, key)
-        except REDIS_DOWN as e:
+        except UNAVAILABLE as e:
             raise Unavailable("rate limit store unavailable") from e
         return max(1, math.ceil(reset - time.time()))
 
