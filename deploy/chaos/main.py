@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import os
 import random
+import secrets
 import signal
 import subprocess
 import sys
@@ -182,6 +183,16 @@ def stop_everything(cluster: Cluster) -> None:
     cluster.backing.down()
 
 
+def service_env() -> dict[str, str]:
+    """The services' environment: ours, plus (unless set) a signing secret of this run's own,
+    the same across API restarts, and seller sign-up open for the suite's seller
+    (spec/security.md, "Configuration")."""
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    env.setdefault("TICKETING_JWT_SECRET", secrets.token_hex(32))
+    env.setdefault("TICKETING_SELLER_SIGNUP", "open")
+    return env
+
+
 def main(argv: list[str] | None = None) -> None:
     """Parse, run, report; exits 0 (all pass), 1 (violations) or 2 (the suite could not run)."""
     args = parse(argv)
@@ -194,8 +205,7 @@ def main(argv: list[str] | None = None) -> None:
     for old in LOGS.glob("*.log"):  # fresh infrastructure, fresh logs
         old.unlink()
     backing = Backing(LOGS / "infra.log")  # first: it settles the port variables
-    services = Services(dict(os.environ, PYTHONUNBUFFERED="1"), LOGS, args.api_port,
-                        args.workers)
+    services = Services(service_env(), LOGS, args.api_port, args.workers)
     cluster = Cluster(backing, services)
     try:
         result = asyncio.run(guarded(args, scenarios, cluster))
