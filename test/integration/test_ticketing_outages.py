@@ -127,10 +127,14 @@ async def test_bookings_of_a_deleted_user_fail_alone_in_a_burst(pg_pool, redis):
     async with pg_pool.acquire() as conn:
         buyers = [await insert_user(conn) for _ in range(20)]
         ghost = await insert_user(conn)
-        await conn.execute("DELETE FROM users WHERE id = $1", ghost)  # its token stays valid
         event_id = await insert_event(conn, seller.user_id, rows=20, cols=20)
     svc = service(pg_pool, RedisSeatInventory(redis))
     await svc.layouts(event_id)
+    # The session cache still holds the ghost's account (for its TTL), so its bookings pass
+    # authentication and reach the group commit, which must fail them alone.
+    await svc.authenticate(bearer(svc, ghost)["Authorization"].removeprefix("Bearer "))
+    async with pg_pool.acquire() as conn:
+        await conn.execute("DELETE FROM users WHERE id = $1", ghost)
     who = [ghost if i % 3 == 2 else buyers[i % 20] for i in range(300)]
     async with client_of(svc) as client:
         answers = await asyncio.gather(*(
