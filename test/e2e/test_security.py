@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import subprocess
+from contextlib import ExitStack
 
 from test.e2e import processes
-from test.e2e.helpers import expect, sign_up
+from test.e2e.helpers import create_event, expect, sign_up, wait_until
 
 
 def test_the_service_refuses_to_start_without_a_signing_secret():
@@ -49,3 +50,21 @@ def test_logout_revokes_and_login_floods_get_429(client):
     flood = client.post("/api/user/login", json=wrong)
     assert (flood.status_code, flood.json()) == (429, {"detail": "Too many requests"})
     assert 1 <= int(flood.headers["retry-after"]) <= 60
+
+
+def test_open_booking_streams_are_capped_per_user_and_freed_when_closed(client):
+    seller, buyer = sign_up(client, "seller"), sign_up(client, "buyer")
+    path = f"/api/booking/event/{create_event(client, seller, 1, 1)['id']}/sse"
+    with ExitStack() as streams:
+        opened = [streams.enter_context(client.stream("GET", path, headers=buyer.headers))
+                  for _ in range(10)]  # TICKETING_SSE_MAX_PER_USER
+        assert [r.status_code for r in opened] == [200] * 10
+        over = client.get(path, headers=buyer.headers)
+        assert (over.status_code, over.json()) == (
+            429, {"detail": "Too many open streams for this user"})
+        assert over.headers["retry-after"] == "5"
+        opened[0].close()
+        def reopened() -> int:
+            with client.stream("GET", path, headers=buyer.headers) as again:
+                return again.status_code
+        assert wait_until(lambda: reopened() == 200 or None, "a freed stream slot") is True

@@ -76,6 +76,7 @@ async def assert_crash_answered(response: httpx.Response, caplog) -> None:
     assert response.status_code == 500
     assert body == {"detail": "Internal server error", "request_id": body["request_id"]}
     assert response.headers["x-request-id"] == body["request_id"]
+    assert response.headers["x-content-type-options"] == "nosniff"  # inside the hardening
     assert "secret internals" not in response.text and "RuntimeError" not in response.text
     [record] = [r for r in caplog.records if body["request_id"] in r.getMessage()]
     assert record.exc_info and "secret internals" in str(record.exc_info[1])

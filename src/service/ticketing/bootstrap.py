@@ -63,7 +63,8 @@ from src.service.ticketing.application.recent_bookings import RecentBookings
 from src.service.ticketing.application.register_user import RegisterUser
 from src.service.ticketing.application.relay_outbox import RelayOutbox
 from src.service.ticketing.application.sessions import AccountsFromUsers, AccountStates
-from src.service.ticketing.settings import TicketingSettings
+from src.service.ticketing.application.stream_slots import StreamSlots
+from src.service.ticketing.settings import InsecureSettings, TicketingSettings
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +95,7 @@ class Ticketing:
     feed: StatusFeed
     layouts: EventLayouts
     dispatch: Dispatch
+    streams: StreamSlots
     register_user: RegisterUser
     log_in: LogIn
     authenticate: Authenticate
@@ -129,6 +131,8 @@ def build(
     key_ttl_s = settings.idempotency_ttl_s
     return Ticketing(
         settings=settings, tokens=tokens, feed=feed, layouts=layouts, dispatch=dispatch,
+        streams=StreamSlots(settings.sse_max_per_user, settings.sse_max_per_address,
+                            settings.sse_max_streams),
         **_account_use_cases(settings, uow, tokens, clock, limiter, hasher, accounts),
         get_user=GetUser(uow), create_event=CreateEvent(uow, settings.max_seats_per_event),
         get_event=GetEvent(uow), list_events=ListEvents(uow), list_seats=ListSeats(uow, layouts),
@@ -205,10 +209,14 @@ def limit_rules(settings: TicketingSettings) -> dict[Limit, str]:
 async def running(settings: TicketingSettings | None = None) -> AsyncIterator[Ticketing]:
     """Open PostgreSQL, Kvrocks and Kafka from the environment, yield the wired service, and
     close them in reverse order. Raises `InsecureSettings` before opening anything when the
-    settings are only fit for development (spec/security.md, "Configuration")."""
+    settings are only fit for development, or let streams take every Kvrocks connection
+    (spec/security.md, "Configuration" and "Stream caps")."""
     settings = settings or TicketingSettings()
     settings.check_startup()
     kvrocks = KvrocksSettings()
+    if settings.sse_max_streams >= kvrocks.max_connections:
+        raise InsecureSettings("TICKETING_SSE_MAX_STREAMS must be below KVROCKS_MAX_CONNECTIONS: "
+                               "streams must never take every connection the accept path needs")
     if settings.development and not settings.jwt_secret.get_secret_value():
         log.warning("development mode: tokens are signed with the public development key")
     kafka, database = KafkaSettings(), DatabaseSettings()

@@ -53,6 +53,11 @@ class TicketingSettings(BaseSettings):
     idempotency_ttl_s: float = 24 * 3600
     sse_ping_s: int = 15
     sse_recent_s: float = 60.0
+    # Open SSE streams per process (spec/security.md, "Stream caps"): each holds a Kvrocks
+    # connection, so the total stays below KVROCKS_MAX_CONNECTIONS (200) for the accept path.
+    sse_max_per_user: int = Field(default=10, ge=1)
+    sse_max_per_address: int = Field(default=50, ge=1)
+    sse_max_streams: int = Field(default=150, ge=1)
 
     @field_validator("limit_login_account", "limit_login_address", "limit_register_address",
                      "limit_booking_buyer")

@@ -29,6 +29,15 @@ class Conflict(DomainError):
 class TooManyRequests(DomainError):
     """The caller went over an abuse limit; worth trying again after `retry_after_s`."""
 
-    def __init__(self, retry_after_s: int) -> None:
-        super().__init__("Too many requests")
+    def __init__(self, retry_after_s: int, message: str = "Too many requests") -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
+
+class Overloaded(DomainError):
+    """This process is at a capacity limit of its own (e.g. open streams), whoever asks;
+    worth trying again after `retry_after_s`."""
+
+    def __init__(self, message: str, retry_after_s: int) -> None:
+        super().__init__(message)
         self.retry_after_s = retry_after_s

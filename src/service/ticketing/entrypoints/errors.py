@@ -26,6 +26,7 @@ from src.service.ticketing.domain.errors import (
     InvalidRequest,
     NotAuthenticated,
     NotFound,
+    Overloaded,
     TooManyRequests,
 )
 
@@ -45,6 +46,7 @@ ERROR_STATUS: dict[type[BaseException], int] = {
     NotFound: 404,
     Conflict: 409,
     TooManyRequests: 429,
+    Overloaded: 503,
     Unavailable: 503,
     PublishFailed: 503,
     **dict.fromkeys(_DRIVERS_DOWN, 503),
@@ -105,6 +107,8 @@ def error_response(exc: BaseException) -> Answer:
     """(status, `{"detail": …}`, headers) for an exception of a type in `ERROR_STATUS`; a 503
     hides the internal reason from the client, logs it and says when to retry."""
     status = next(code for kind, code in ERROR_STATUS.items() if isinstance(exc, kind))
+    if isinstance(exc, TooManyRequests | Overloaded):  # the reason is the caller's to know
+        return status, {"detail": str(exc)}, {"Retry-After": str(exc.retry_after_s)}
     if status >= 500:
         _unavailable_log.warn(status, exc)
         return status, {"detail": UNAVAILABLE_DETAIL}, {"Retry-After": str(RETRY_AFTER_S)}
@@ -112,8 +116,6 @@ def error_response(exc: BaseException) -> Answer:
         return 404, {"detail": missing}, {}
     if isinstance(exc, ValidationError | RequestValidationError):
         return status, {"detail": describe_errors(exc.errors())}, {}
-    if isinstance(exc, TooManyRequests):
-        return status, {"detail": str(exc)}, {"Retry-After": str(exc.retry_after_s)}
     return status, {"detail": str(exc)}, {}
 
 

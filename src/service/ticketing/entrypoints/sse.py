@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from uuid import UUID
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from sse_starlette import EventSourceResponse
 from starlette.background import BackgroundTask
 
@@ -22,6 +22,7 @@ from src.service.ticketing.application.messages import status_update
 from src.service.ticketing.application.ports import Unavailable
 from src.service.ticketing.bootstrap import Ticketing
 from src.service.ticketing.domain.booking import Booking
+from src.service.ticketing.entrypoints.credentials import client_address
 from src.service.ticketing.entrypoints.deps import Caller, Service
 from src.service.ticketing.entrypoints.inputs import EventIdPath
 from src.service.ticketing.entrypoints.schemas import EventOut
@@ -31,11 +32,18 @@ log = logging.getLogger(__name__)
 
 
 async def _subscribed(
-    service: Ticketing, channel: str
+    service: Ticketing, channel: str, user_id: int | None, request: Request
 ) -> tuple[AsyncExitStack, AsyncIterator[bytes]]:
-    """A confirmed subscription and the stack that ends it; raises `Unavailable`."""
+    """A stream slot (spec/security.md, "Stream caps"), then a confirmed subscription, and the
+    stack that ends both; raises `TooManyRequests`, `Overloaded`, `Unavailable` (the slot
+    freed again)."""
     stack = AsyncExitStack()
-    return stack, await stack.enter_async_context(service.feed.subscribe(channel))
+    stack.callback(service.streams.open(user_id, client_address(request.scope)))
+    try:
+        return stack, await stack.enter_async_context(service.feed.subscribe(channel))
+    except BaseException:
+        await stack.aclose()
+        raise
 
 
 def _response(
@@ -49,14 +57,17 @@ def _response(
 
 @router.get("/api/booking/event/{event_id}/sse")
 async def booking_updates(
-    event_id: EventIdPath, caller: Caller, service: Service, booking_id: UUID | None = None
+    event_id: EventIdPath, caller: Caller, service: Service, request: Request,
+    booking_id: UUID | None = None,
 ) -> EventSourceResponse:
     """`status_update` for the caller's open bookings on the event (or just `booking_id`),
     then each change; `close` once every watched booking reached a final status. 404 for an
-    unknown event (as the event stream) or unless the caller may see `booking_id`; 503 when
-    PostgreSQL or Kvrocks is down."""
+    unknown event (as the event stream) or unless the caller may see `booking_id`; 429 over
+    the caller's or the address's stream cap, 503 over the server's or when PostgreSQL or
+    Kvrocks is down."""
     await service.layouts(event_id)  # 404 for an unknown event, as the event stream does
-    stack, messages = await _subscribed(service, booking_status_channel(caller.user_id, event_id))
+    channel = booking_status_channel(caller.user_id, event_id)
+    stack, messages = await _subscribed(service, channel, caller.user_id, request)
     try:
         if booking_id is not None:
             current = [(await service.get_booking(caller, booking_id)).booking]
@@ -103,12 +114,14 @@ async def _updates(messages: AsyncIterator[bytes]) -> AsyncIterator[BookingStatu
 
 
 @router.get("/api/event/{event_id}/sse")
-async def event_updates(event_id: EventIdPath, service: Service) -> EventSourceResponse:
+async def event_updates(
+    event_id: EventIdPath, service: Service, request: Request
+) -> EventSourceResponse:
     """`initial_status` (the event with its subsection counts), then a `status_update` each
-    time a subsection's counts change. 404 for an unknown event; 503 when PostgreSQL or
-    Kvrocks is down."""
+    time a subsection's counts change. 404 for an unknown event; 429 over the address's stream
+    cap, 503 over the server's or when PostgreSQL or Kvrocks is down."""
     await service.layouts(event_id)  # 404 for an unknown event
-    stack, messages = await _subscribed(service, event_state_channel(event_id))
+    stack, messages = await _subscribed(service, event_state_channel(event_id), None, request)
     try:
         event = await service.get_event(event_id)
     except BaseException:
