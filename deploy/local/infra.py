@@ -46,7 +46,7 @@ def up(c: Cfg, fresh: bool) -> None:
         shutil.rmtree(c.data, ignore_errors=True)
     c.data.mkdir(parents=True, exist_ok=True)
     os.chmod(c.data, 0o755)
-    ensure_packages()
+    ensure_packages(browser=c.profile == "test")
     ensure_kafka_jars()
     kafka_pid = kafka_start(c)  # slowest to boot: start first, wait last
     pg_up(c)

@@ -131,14 +131,17 @@ def pg_bin() -> Path | None:
     return Path(found[-1]).parent if found else None
 
 
-def ensure_packages() -> None:
-    """apt-get install whatever is missing of PostgreSQL, redis-server, Java 17 and Maven."""
+def ensure_packages(browser: bool = False) -> None:
+    """apt-get install whatever is missing of PostgreSQL, redis-server, Java 17 and Maven, and
+    with `browser` of Debian's chromium (the test profile: the e2e tier loads /docs in it)."""
     wanted = {
         "postgresql": pg_bin() is not None,
         "redis-server": shutil.which("redis-server") is not None,
         "openjdk-17-jre-headless": shutil.which("java") is not None,
         "maven": shutil.which("mvn") is not None,
     }
+    if browser:
+        wanted["chromium"] = shutil.which("chromium") is not None
     missing = [pkg for pkg, ok in wanted.items() if not ok]
     if not missing:
         return

@@ -2,6 +2,7 @@
 booking fast path on and off (spec/security.md, "HTTP")."""
 
 import json
+import re
 
 import httpx
 import pytest
@@ -54,13 +55,18 @@ async def test_every_response_carries_the_security_headers(world_and_client):
     assert "default-src 'none'" in responses[0].headers["content-security-policy"]
 
 
-async def test_the_docs_page_may_load_swagger_ui_and_nothing_else(world_and_client):
+@pytest.mark.parametrize("page", ["/docs", "/redoc"])
+async def test_the_docs_pages_load_their_assets_from_this_server_only(world_and_client, page):
     _, client = world_and_client
-    response = await client.get("/docs")
-    assert response.status_code == 200 and "cdn.jsdelivr.net" in response.text
+    response = await client.get(page)
+    assert response.status_code == 200
     assert_hardened(response)
+    assets = re.findall(r'(?:src|href)="([^"]+)"', response.text)
+    assert assets and all(a.startswith("/docs-assets/") or a == "/openapi.json" for a in assets)
+    for asset in assets:
+        assert (await client.get(asset)).status_code == 200
     policy = response.headers["content-security-policy"]
-    assert "script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net" in policy
+    assert "script-src 'self' 'unsafe-inline';" in policy and "http" not in policy
     assert "connect-src 'self'" in policy and "default-src 'none'" in policy
     api_policy = (await client.get("/api/event")).headers["content-security-policy"]
     assert "unsafe-inline" not in api_policy

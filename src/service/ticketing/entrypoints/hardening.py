@@ -21,13 +21,14 @@ UNSUPPORTED = (415, "Content-Type must be application/json")
 TOO_LARGE = (413, "Request body too large")
 
 _API_CSP = b"default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
-# /docs and /redoc load FastAPI's Swagger UI and ReDoc from their CDNs and start them with an
-# inline script; nothing else on those pages comes from users.
+# /docs and /redoc load Swagger UI and ReDoc from this server (the fastapi-offline package's
+# copies, under DOCS_ASSETS) and start them with an inline script; nothing else on those pages
+# comes from users, and nothing comes from another host.
+DOCS_ASSETS = "/docs-assets"
 _DOCS_CSP = (
-    b"default-src 'none'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    b"style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com; "
-    b"font-src https://fonts.gstatic.com; img-src 'self' data: https://fastapi.tiangolo.com "
-    b"https://cdn.redoc.ly; connect-src 'self'; worker-src blob:; frame-ancestors 'none'; "
+    b"default-src 'none'; script-src 'self' 'unsafe-inline'; "
+    b"style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; "
+    b"connect-src 'self'; worker-src blob:; frame-ancestors 'none'; "
     b"base-uri 'none'; form-action 'none'"
 )
 DOCS_PATHS = frozenset({"/docs", "/docs/oauth2-redirect", "/redoc"})

@@ -12,6 +12,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from fastapi_offline import FastAPIOffline
 
 from src.platform.logging import configure as configure_logging
 from src.platform.runtime import freeze_startup_heap
@@ -21,7 +22,7 @@ from src.service.ticketing.entrypoints import api_bookings, api_events, api_user
 from src.service.ticketing.entrypoints.asgi import LastResort
 from src.service.ticketing.entrypoints.errors import HANDLED, error_response
 from src.service.ticketing.entrypoints.fast_path import BookingFastPath
-from src.service.ticketing.entrypoints.hardening import Hardening
+from src.service.ticketing.entrypoints.hardening import DOCS_ASSETS, Hardening
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +74,9 @@ def create_app(service: Ticketing | None = None, fast_path: bool = True) -> Fast
     from the environment and runs the outbox relay; tests may pass a service built from fakes.
     `fast_path=False` leaves `POST /api/booking` to its FastAPI route."""
     lifespan = _running if service is None else _given
-    app = FastAPI(title="Seat ticketing", version="0.1.0", lifespan=lifespan)
+    # /docs and /redoc load Swagger UI and ReDoc from the fastapi-offline package, not a CDN.
+    app = FastAPIOffline(title="Seat ticketing", version="0.1.0", lifespan=lifespan,
+                         static_url=DOCS_ASSETS)
     _install_error_handlers(app)
     app.add_middleware(LastResort)
     if fast_path:  # outside LastResort: the hot path keeps its own last resort, no wrapper
