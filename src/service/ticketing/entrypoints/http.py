@@ -23,6 +23,7 @@ from src.service.ticketing.entrypoints.asgi import LastResort
 from src.service.ticketing.entrypoints.errors import HANDLED, error_response
 from src.service.ticketing.entrypoints.fast_path import BookingFastPath
 from src.service.ticketing.entrypoints.hardening import DOCS_ASSETS, Hardening
+from src.service.ticketing.entrypoints.openapi import exact_openapi
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +83,7 @@ def create_app(service: Ticketing | None = None, fast_path: bool = True) -> Fast
     if fast_path:  # outside LastResort: the hot path keeps its own last resort, no wrapper
         app.add_middleware(BookingFastPath)
     app.add_middleware(Hardening)  # added last, so outermost: the fast path's answers too
+    app.openapi = exact_openapi(app)  # type: ignore[method-assign]
     if service is not None:
         app.state.ticketing = service
     for module in (api_users, api_events, api_bookings, sse):

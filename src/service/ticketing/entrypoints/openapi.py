@@ -1,0 +1,105 @@
+"""The OpenAPI document as the API really answers (spec/security.md, "OpenAPI"): every route's
+error statuses with the `{"detail": str}` body of `entrypoints/errors.py`, no 422 (request
+validation is a 400 here), the SSE routes as `text/event-stream` with their event names, and
+the bearer and cookie security schemes on the routes that need a session.
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+from pydantic import BaseModel
+
+from src.service.ticketing.settings import TicketingSettings
+
+
+class ErrorOut(BaseModel):
+    """Every error's body."""
+
+    detail: str
+
+
+DESCRIPTIONS = {
+    400: "Bad input: a broken booking rule or request-validation error, or `Malformed JSON body`",
+    401: "No valid session: missing, bad, expired or revoked token",
+    403: "The caller may not do this",
+    404: "Nothing by that id that the caller may see",
+    409: "`Idempotency-Key was used for another request`",
+    413: "`Request body too large` (over 64 KiB)",
+    415: "`Content-Type must be application/json`",
+    429: "Over an abuse limit or a stream cap; see `Retry-After`",
+    503: "A backing service is down, or the server holds all the streams it may; "
+         "see `Retry-After`",
+}
+_JSON_BODY = (400, 413, 415)
+# The error statuses each route answers; those with 401 (but logging in) need a session.
+ROUTE_ERRORS: dict[tuple[str, str], tuple[int, ...]] = {
+    ("post", "/api/user"): (*_JSON_BODY, 403, 429, 503),
+    ("post", "/api/user/login"): (*_JSON_BODY, 401, 429, 503),
+    ("get", "/api/user"): (401, 503),
+    ("post", "/api/user/logout"): (401, 503),
+    ("post", "/api/user/password"): (*_JSON_BODY, 401, 429, 503),
+    ("post", "/api/event"): (*_JSON_BODY, 401, 403, 503),
+    ("get", "/api/event"): (400, 503),
+    ("get", "/api/event/{event_id}"): (404, 503),
+    ("get", "/api/event/{event_id}/sections/{section}/subsection/{subsection}/seats"):
+        (404, 503),
+    ("get", "/api/event/{event_id}/sse"): (404, 429, 503),
+    ("post", "/api/booking"): (*_JSON_BODY, 401, 403, 404, 409, 429, 503),
+    ("get", "/api/booking/my_booking"): (401, 503),
+    ("get", "/api/booking/{booking_id}"): (401, 404, 503),
+    ("patch", "/api/booking/{booking_id}"): (400, 401, 403, 404, 409, 503),
+    ("post", "/api/booking/{booking_id}/pay"): (400, 401, 403, 404, 409, 503),
+    ("get", "/api/booking/event/{event_id}/sse"): (400, 401, 404, 429, 503),
+    ("get", "/health"): (),
+}
+_LOGIN = ("post", "/api/user/login")  # a 401 there is a wrong password, not a missing session
+SSE_EVENTS = {
+    "/api/event/{event_id}/sse": ("initial_status", "status_update"),
+    "/api/booking/event/{event_id}/sse": ("status_update", "close"),
+}
+_SCHEMES = {
+    "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
+    "cookie": {"type": "apiKey", "in": "cookie",
+               "name": TicketingSettings.model_fields["cookie_name"].default},
+}
+
+
+def exact_openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
+    """`app.openapi`: FastAPI's document with the answers above; raises `KeyError` for a route
+    missing from `ROUTE_ERRORS`, so a new route cannot go undocumented."""
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document = get_openapi(title=app.title, version=app.version, routes=app.routes)
+            _refine(document)
+            app.openapi_schema = document
+        return app.openapi_schema
+
+    return openapi
+
+
+def _refine(document: dict[str, Any]) -> None:
+    schemas = document.setdefault("components", {}).setdefault("schemas", {})
+    for unused in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(unused, None)
+    schemas["ErrorOut"] = ErrorOut.model_json_schema()
+    document["components"]["securitySchemes"] = _SCHEMES
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            responses = operation["responses"]
+            responses.pop("422", None)
+            for status in ROUTE_ERRORS[(method, path)]:
+                responses[str(status)] = {"description": DESCRIPTIONS[status], "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}}
+            if 401 in ROUTE_ERRORS[(method, path)] and (method, path) != _LOGIN:
+                operation["security"] = [{"bearer": []}, {"cookie": []}]
+            if path in SSE_EVENTS:
+                names = SSE_EVENTS[path]
+                responses["200"] = {
+                    "description": "Server-Sent Events: " + ", ".join(f"`{n}`" for n in names),
+                    "content": {"text/event-stream": {
+                        "schema": {"type": "string"},
+                        "example": f"event: {names[0]}\ndata: {{...}}\n\n"}},
+                }

@@ -1,0 +1,78 @@
+"""The OpenAPI document against what the API answers (spec/security.md, "OpenAPI"): the
+statuses the authorization matrix, the fault tests and the hardening tests see are all
+documented, with the one error body; no 422; SSE as `text/event-stream`; security schemes."""
+
+import re
+
+import pytest
+
+from src.service.ticketing.entrypoints.hardening import JSON_ROUTES
+from src.service.ticketing.entrypoints.http import create_app
+from test.unit.test_authorization_matrix import MATRIX, PRINCIPALS
+from test.unit.test_ticketing_use_cases import World
+
+ERROR_BODY = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}
+
+
+@pytest.fixture(scope="module")
+def document() -> dict:
+    return create_app(World().service).openapi()
+
+
+def operation(document: dict, method: str, path: str) -> dict:
+    """The operation of a concrete request path as the matrix writes it."""
+    template = re.sub(r"\?.*", "", path).replace("{event}", "{event_id}")
+    template = template.replace("{booking}", "{booking_id}")
+    template = template.replace("/sections/A/subsection/1/", "/sections/{section}/subsection/"
+                                "{subsection}/")
+    return document["paths"][template][method.lower()]
+
+
+@pytest.mark.parametrize("route", MATRIX)
+def test_every_status_of_the_authorization_matrix_is_documented(document, route):
+    method, path, _, statuses = MATRIX[route]
+    documented = operation(document, method, path)["responses"]
+    assert {str(s) for s in statuses} <= set(documented)
+    anonymous = statuses[PRINCIPALS.index("anonymous")]
+    assert ("security" in operation(document, method, path)) == (anonymous == 401)
+
+
+def test_every_api_route_documents_503_and_json_routes_413_and_415(document):
+    for path, operations in document["paths"].items():
+        for method, op in operations.items():
+            if path.startswith("/api/"):
+                assert "503" in op["responses"], (method, path)
+            if (method.upper(), path) in JSON_ROUTES:
+                assert {"400", "413", "415"} <= set(op["responses"]), (method, path)
+
+
+def test_errors_are_documented_with_the_one_body_and_never_as_422(document):
+    assert document["components"]["schemas"]["ErrorOut"]["properties"] == {
+        "detail": {"title": "Detail", "type": "string"}}
+    assert "HTTPValidationError" not in document["components"]["schemas"]
+    for operations in document["paths"].values():
+        for op in operations.values():
+            assert "422" not in op["responses"]
+            for status, response in op["responses"].items():
+                if int(status) >= 400:
+                    assert response["content"] == ERROR_BODY
+
+
+def test_the_streams_are_documented_as_server_sent_events(document):
+    for path, names in (("/api/event/{event_id}/sse", ("initial_status", "status_update")),
+                        ("/api/booking/event/{event_id}/sse", ("status_update", "close"))):
+        ok = document["paths"][path]["get"]["responses"]["200"]
+        assert list(ok["content"]) == ["text/event-stream"]
+        assert all(f"`{name}`" in ok["description"] for name in names)
+
+
+def test_bearer_and_cookie_are_the_security_schemes(document):
+    schemes = document["components"]["securitySchemes"]
+    assert schemes["bearer"] == {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+    assert schemes["cookie"] == {"type": "apiKey", "in": "cookie", "name": "fastapiusersauth"}
+
+
+def test_every_json_body_is_documented_with_its_schema(document):
+    for method, path in JSON_ROUTES:
+        body = document["paths"][path][method.lower()]["requestBody"]
+        assert body["content"]["application/json"]["schema"]
