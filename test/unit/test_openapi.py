@@ -1,17 +1,29 @@
 """The OpenAPI document against what the API answers (spec/security.md, "OpenAPI"): the
 statuses the authorization matrix, the fault tests and the hardening tests see are all
-documented, with the one error body; no 422; SSE as `text/event-stream`; security schemes."""
+documented, with the one error body; no 422; SSE as `text/event-stream`; security schemes;
+every request body's example is accepted as it stands."""
 
 import re
 
+import httpx
 import pytest
 
 from src.service.ticketing.entrypoints.hardening import JSON_ROUTES
 from src.service.ticketing.entrypoints.http import create_app
 from test.unit.test_authorization_matrix import MATRIX, PRINCIPALS
-from test.unit.test_ticketing_use_cases import World
+from test.unit.test_http_accept import bearer
+from test.unit.test_ticketing_use_cases import BUYER, SELLER, World
 
 ERROR_BODY = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}
+
+
+def client_of(world: World) -> httpx.AsyncClient:
+    transport = httpx.ASGITransport(app=create_app(world.service))
+    return httpx.AsyncClient(transport=transport, base_url="http://test")
+
+
+def bearer_of(login: httpx.Response) -> dict:
+    return {"Authorization": f"Bearer {login.json()['access_token']}"}
 
 
 @pytest.fixture(scope="module")
@@ -76,3 +88,30 @@ def test_every_json_body_is_documented_with_its_schema(document):
     for method, path in JSON_ROUTES:
         body = document["paths"][path][method.lower()]["requestBody"]
         assert body["content"]["application/json"]["schema"]
+
+
+def example(document: dict, method: str, path: str) -> dict:
+    """The one example of the operation's JSON body."""
+    [body] = operation(document, method, path)["requestBody"]["content"]["application/json"][
+        "schema"]["examples"]
+    return body
+
+
+async def test_the_documented_examples_are_accepted_as_they_stand(document):
+    world = World()
+    async with client_of(world) as client:
+        answers = [
+            await client.post("/api/user", json=example(document, "POST", "/api/user")),
+            login := await client.post("/api/user/login",
+                                       json=example(document, "POST", "/api/user/login")),
+            await client.post("/api/user/password", headers=bearer_of(login),
+                              json=example(document, "POST", "/api/user/password")),
+            await client.post("/api/event", headers=bearer(SELLER),
+                              json=example(document, "POST", "/api/event")),
+            await client.post("/api/booking", headers=bearer(BUYER),
+                              json=example(document, "POST", "/api/booking")),
+        ]
+    assert [a.status_code for a in answers] == [201, 200, 200, 201, 202]
+    event = document["paths"]["/api/event"]["post"]["requestBody"]["content"][
+        "application/json"]["schema"]["properties"]["seating_config"]
+    assert event["required"] == ["rows", "cols", "sections"]

@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import Literal
 from uuid import UUID
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from src.service.seats import format_all
 from src.service.ticketing.application.create_booking import BookingRequest
@@ -15,6 +15,7 @@ from src.service.ticketing.domain.booking import Booking, SeatSelectionMode
 from src.service.ticketing.domain.event import Event
 from src.service.ticketing.domain.ticket import Ticket
 from src.service.ticketing.domain.user import User
+from src.service.ticketing.entrypoints import examples as ex
 from src.service.ticketing.entrypoints.inputs import Id, Int32, Paragraph, Strict, Text
 
 
@@ -22,6 +23,7 @@ class UserCreate(Strict):
     """`POST /api/user`; the password rules are the use case's (spec/security.md,
     "Passwords")."""
 
+    model_config = ConfigDict(json_schema_extra=ex.examples(ex.USER))
     email: Text = Field(min_length=3, max_length=254, json_schema_extra={"format": "email"})
     password: Text = Field(max_length=1024)
     name: Text = Field(min_length=1, max_length=100)
@@ -31,12 +33,16 @@ class UserCreate(Strict):
 class LoginRequest(Strict):
     """`POST /api/user/login`."""
 
+    model_config = ConfigDict(json_schema_extra=ex.examples(ex.LOGIN))
+
     email: Text = Field(max_length=254)
     password: Text = Field(max_length=1024)
 
 
 class PasswordChange(Strict):
     """`POST /api/user/password`."""
+
+    model_config = ConfigDict(json_schema_extra=ex.examples(ex.PASSWORD_CHANGE))
 
     current_password: Text = Field(max_length=1024)
     new_password: Text = Field(max_length=1024)
@@ -59,10 +65,11 @@ class UserOut(BaseModel):
 class EventCreate(Strict):
     """`POST /api/event`; `seating_config` is validated by the domain's layout parser."""
 
+    model_config = ConfigDict(json_schema_extra=ex.examples(ex.EVENT))
     name: Text = Field(max_length=200)
     description: Paragraph = Field(default="", max_length=5000)
     venue_name: Text = Field(default="", max_length=200)
-    seating_config: dict
+    seating_config: dict = Field(json_schema_extra=ex.SEATING_CONFIG)
     is_active: bool = True
 
     def to_draft(self) -> EventDraft:
@@ -91,7 +98,7 @@ class EventOut(BaseModel):
     name: str
     description: str
     venue_name: str
-    seating_config: dict
+    seating_config: dict = Field(json_schema_extra=ex.SEATING_CONFIG)
     is_active: bool
     status: str
     created_at: datetime
@@ -138,6 +145,8 @@ class SeatOut(BaseModel):
 
 class BookingCreate(Strict):
     """`POST /api/booking` (spec/booking.md, rules 1–3)."""
+
+    model_config = ConfigDict(json_schema_extra=ex.examples(ex.BOOKING))
 
     event_id: Id
     section: Text = Field(max_length=20)
