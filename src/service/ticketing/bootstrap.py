@@ -27,6 +27,7 @@ from src.service.ticketing.adapters.qr import SegnoQrRenderer
 from src.service.ticketing.adapters.security import Argon2PasswordHasher, JwtTokenCodec
 from src.service.ticketing.application.add_staff import AddStaff
 from src.service.ticketing.application.cancel_booking import CancelBooking
+from src.service.ticketing.application.change_event_status import ChangeEventStatus
 from src.service.ticketing.application.check_in import CheckIn
 from src.service.ticketing.application.check_in_batch import CheckInBatch
 from src.service.ticketing.application.create_booking import CreateBooking
@@ -114,6 +115,7 @@ class TicketUseCases:
     list_scans: ListScans
     transfer: TransferTicket
     update_terms: UpdateEventTerms
+    change_status: ChangeEventStatus
     refund_ticket: RefundTicket
     refund_booking: RefundBooking
     relay_refunds: RelayRefunds
@@ -161,7 +163,7 @@ def build_tickets(
         remove_staff=RemoveStaff(uow, layouts), list_staff=ListStaff(uow, layouts),
         check_in=CheckIn(uow, layouts, clock), check_in_batch=CheckInBatch(uow, layouts, clock),
         list_scans=ListScans(uow, layouts), transfer=TransferTicket(uow),
-        update_terms=UpdateEventTerms(uow, layouts),
+        update_terms=UpdateEventTerms(uow, layouts), change_status=ChangeEventStatus(uow, layouts),
         refund_ticket=RefundTicket(uow, refunder), refund_booking=RefundBooking(uow, refunder),
         relay_refunds=RelayRefunds(uow, layouts, payments, dispatch,
                                    retry_after_s=settings.outbox_republish_after_s),
@@ -180,7 +182,7 @@ def build(
     tokens = tokens or JwtTokenCodec(settings.jwt_secret, settings.token_ttl_s)
     hasher = hasher or Argon2PasswordHasher()
     clock = clock or SystemClock()
-    layouts = EventLayouts(uow)
+    layouts = EventLayouts(uow, settings.event_status_ttl_s)
     dispatch = Dispatch(publisher, acks, clock, settings.publish_probe_s)
     key_ttl_s = settings.idempotency_ttl_s
     return Ticketing(

@@ -8,7 +8,8 @@ class TicketingSettings(BaseSettings):
     cookie; the outbox relay's cadence, first re-send and backoff cap; the settle deadline
     after which a booking still processing is given up; the broker probe interval while the
     circuit is open; how long an Idempotency-Key is remembered (spec/architecture.md,
-    guarantees 8 and 9); SSE pings and look-back."""
+    guarantees 8 and 9); SSE pings and look-back; how long a process trusts the event status
+it cached (spec/tickets.md, rule 18)."""
 
     model_config = SettingsConfigDict(env_prefix="TICKETING_", frozen=True)
 
@@ -24,3 +25,4 @@ class TicketingSettings(BaseSettings):
     idempotency_ttl_s: float = 24 * 3600
     sse_ping_s: int = 15
     sse_recent_s: float = 60.0
+    event_status_ttl_s: float = 1.0

@@ -16,7 +16,13 @@ from src.service.contract import (
     BookingStatusUpdate,
     SubsectionState,
 )
-from src.service.lifecycle import BookingStatus, Transition
+from src.service.lifecycle import (
+    EVENT_CREATED_DEFAULT,
+    BookingStatus,
+    EventStatus,
+    EventTransition,
+    Transition,
+)
 from src.service.ticketing.application.ticket_ports import (
     DoorRepository,
     EventTermsRepository,
@@ -51,9 +57,13 @@ class EventRepository(Protocol):
 
     async def add(
         self, seller_id: int, name: str, description: str, venue_name: str,
-        config: SeatingConfig, is_active: bool,
+        config: SeatingConfig, is_active: bool, status: EventStatus = EVENT_CREATED_DEFAULT,
     ) -> Event:
-        """Store the event, one available ticket per seat and zeroed stats."""
+        """Store the event (in `status`), one available ticket per seat and zeroed stats."""
+
+    async def move(self, event_id: int, transition: EventTransition) -> bool:
+        """Compare-and-set of the event's status by `transition`; False when the event was
+        not in one of its sources."""
 
     async def get(self, event_id: int, with_stats: bool = False) -> Event | None:
         """The event (with per-subsection stats when asked), or None."""

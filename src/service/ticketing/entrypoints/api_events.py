@@ -5,14 +5,16 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import AwareDatetime
 
+from src.service.lifecycle import EventStatus
 from src.service.ticketing.application.list_events import MAX_TEXT
-from src.service.ticketing.domain.event import EventQuery, EventStatus
+from src.service.ticketing.domain.event import EventQuery
 from src.service.ticketing.domain.paging import DEFAULT_LIMIT
 from src.service.ticketing.entrypoints.deps import Caller, Service
 from src.service.ticketing.entrypoints.schemas import (
     EventCreate,
     EventOut,
     EventPageOut,
+    EventStatusIn,
     SeatOut,
 )
 from src.service.ticketing.entrypoints.terms_schemas import TermsIn
@@ -53,6 +55,15 @@ async def list_seats(
 ) -> list[SeatOut]:
     """Every seat of one subsection with its status."""
     return [SeatOut.of(t) for t in await service.list_seats(event_id, section, subsection)]
+
+
+@router.post("/{event_id}/status")
+async def change_event_status(
+    event_id: EventId, body: EventStatusIn, caller: Caller, service: Service
+) -> EventOut:
+    """The seller publishes (`on_sale`), closes (`closed`) or ends (`ended`) the event
+    (spec/tickets.md, rule 18); a cancel has its own route."""
+    return EventOut.of(await service.tickets.change_status(caller, event_id, body.status))
 
 
 @router.patch("/{event_id}")

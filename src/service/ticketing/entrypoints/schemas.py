@@ -57,11 +57,18 @@ class EventCreate(TermsIn):
     venue_name: str = Field(default="", max_length=200)
     seating_config: dict
     is_active: bool = True
+    status: str | None = Field(default=None, max_length=32)  # `draft` or `on_sale` (default)
 
     def to_draft(self) -> EventDraft:
         """The use case's input."""
         return EventDraft(self.name, self.description, self.venue_name, self.seating_config,
-                          self.is_active, self.to_terms())
+                          self.is_active, self.to_terms(), self.status)
+
+
+class EventStatusIn(BaseModel):
+    """`POST /api/event/{id}/status`: the status to move to (spec/tickets.md, rule 18)."""
+
+    status: str = Field(max_length=32)
 
 
 class SubsectionOut(BaseModel):
@@ -101,6 +108,7 @@ class EventOut(BaseModel):
     ends_at: datetime | None = None
     refunds_enabled: bool = True
     refund_policy: list[RefundTierIO] = []
+    timezone: str | None = None
 
     @classmethod
     def of(cls, event: Event) -> "EventOut":

@@ -5,7 +5,7 @@ from pydantic import AwareDatetime, BaseModel, Field
 from src.service.ticketing.application.update_event_terms import TermsChange
 from src.service.ticketing.domain.refund_policy import EventTerms, RefundTier
 
-TERM_FIELDS = frozenset({"starts_at", "ends_at", "refunds_enabled", "refund_policy"})
+TERM_FIELDS = frozenset({"starts_at", "ends_at", "refunds_enabled", "refund_policy", "timezone"})
 
 
 class RefundTierIO(BaseModel):
@@ -23,6 +23,7 @@ class TermsIn(BaseModel):
     ends_at: AwareDatetime | None = None
     refunds_enabled: bool = True
     refund_policy: list[RefundTierIO] | None = Field(default=None, max_length=10)
+    timezone: str | None = Field(default=None, max_length=64)
 
     def given_terms(self) -> frozenset[str]:
         """The term fields the client sent."""
@@ -34,7 +35,7 @@ class TermsIn(BaseModel):
         tiers = None if self.refund_policy is None else tuple(
             RefundTier(t.days_before, t.percent) for t in self.refund_policy)
         return TermsChange(frozenset(given), self.starts_at, self.ends_at, self.refunds_enabled,
-                           tiers)
+                           tiers, self.timezone)
 
     def to_terms(self) -> EventTerms | None:
         """The terms of a new event, or None when the client sent none (the defaults)."""
@@ -50,6 +51,7 @@ class TermsOut(BaseModel):
     ends_at: AwareDatetime | None
     refunds_enabled: bool
     refund_policy: list[RefundTierIO]
+    timezone: str | None
 
     @classmethod
     def fields_of(cls, terms: EventTerms) -> dict:
@@ -57,4 +59,4 @@ class TermsOut(BaseModel):
         return dict(starts_at=terms.starts_at, ends_at=terms.ends_at,
                     refunds_enabled=terms.refunds_enabled,
                     refund_policy=[RefundTierIO(days_before=t.days_before, percent=t.percent)
-                                   for t in terms.tiers])
+                                   for t in terms.tiers], timezone=terms.timezone)
