@@ -27,6 +27,7 @@ from src.service.ticketing.adapters.qr import SegnoQrRenderer
 from src.service.ticketing.adapters.security import Argon2PasswordHasher, JwtTokenCodec
 from src.service.ticketing.application.add_staff import AddStaff
 from src.service.ticketing.application.cancel_booking import CancelBooking
+from src.service.ticketing.application.cancel_event import CancelEvent
 from src.service.ticketing.application.change_event_status import ChangeEventStatus
 from src.service.ticketing.application.check_in import CheckIn
 from src.service.ticketing.application.check_in_batch import CheckInBatch
@@ -116,6 +117,7 @@ class TicketUseCases:
     transfer: TransferTicket
     update_terms: UpdateEventTerms
     change_status: ChangeEventStatus
+    cancel_event: CancelEvent
     refund_ticket: RefundTicket
     refund_booking: RefundBooking
     relay_refunds: RelayRefunds
@@ -164,6 +166,7 @@ def build_tickets(
         check_in=CheckIn(uow, layouts, clock), check_in_batch=CheckInBatch(uow, layouts, clock),
         list_scans=ListScans(uow, layouts), transfer=TransferTicket(uow),
         update_terms=UpdateEventTerms(uow, layouts), change_status=ChangeEventStatus(uow, layouts),
+        cancel_event=CancelEvent(uow, layouts, dispatch, notifier, refunder),
         refund_ticket=RefundTicket(uow, refunder), refund_booking=RefundBooking(uow, refunder),
         relay_refunds=RelayRefunds(uow, layouts, payments, dispatch,
                                    retry_after_s=settings.outbox_republish_after_s),

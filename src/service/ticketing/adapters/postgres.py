@@ -20,6 +20,7 @@ from src.service.lifecycle import (
 )
 from src.service.ticketing.adapters.postgres_bookings import PostgresBookingRepository
 from src.service.ticketing.adapters.postgres_door import PostgresDoorRepository
+from src.service.ticketing.adapters.postgres_event_sweep import PostgresEventSweepRepository
 from src.service.ticketing.adapters.postgres_keys import PostgresKeyRepository
 from src.service.ticketing.adapters.postgres_refunds import PostgresRefundRepository
 from src.service.ticketing.adapters.postgres_rows import stats_from_row, ticket_from_row
@@ -68,6 +69,7 @@ class PostgresUnitOfWork:
         self.door = PostgresDoorRepository(self._conn)
         self.event_terms = PostgresEventTermsRepository(self._conn)
         self.refunds = PostgresRefundRepository(self._conn)
+        self.event_sweep = PostgresEventSweepRepository(self._conn)
         return self
 
     async def __aexit__(

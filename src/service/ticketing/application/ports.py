@@ -16,15 +16,10 @@ from src.service.contract import (
     BookingStatusUpdate,
     SubsectionState,
 )
-from src.service.lifecycle import (
-    EVENT_CREATED_DEFAULT,
-    BookingStatus,
-    EventStatus,
-    EventTransition,
-    Transition,
-)
+from src.service.lifecycle import BookingStatus, EventStatus, EventTransition, Transition
 from src.service.ticketing.application.ticket_ports import (
     DoorRepository,
+    EventSweepRepository,
     EventTermsRepository,
     IssuedTicketRepository,
     RefundRepository,
@@ -57,7 +52,7 @@ class EventRepository(Protocol):
 
     async def add(
         self, seller_id: int, name: str, description: str, venue_name: str,
-        config: SeatingConfig, is_active: bool, status: EventStatus = EVENT_CREATED_DEFAULT,
+        config: SeatingConfig, is_active: bool, status: EventStatus,
     ) -> Event:
         """Store the event (in `status`), one available ticket per seat and zeroed stats."""
 
@@ -204,6 +199,10 @@ class UnitOfWork(Protocol):
     @property
     def refunds(self) -> RefundRepository:
         """Refunds, in this transaction."""
+
+    @property
+    def event_sweep(self) -> EventSweepRepository:
+        """What a cancelled event still has to cancel or refund, in this transaction."""
 
     async def __aenter__(self) -> UnitOfWork:
         """Begin the transaction."""

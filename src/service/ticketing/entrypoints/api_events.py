@@ -11,6 +11,7 @@ from src.service.ticketing.domain.event import EventQuery
 from src.service.ticketing.domain.paging import DEFAULT_LIMIT
 from src.service.ticketing.entrypoints.deps import Caller, Service
 from src.service.ticketing.entrypoints.schemas import (
+    EventCancelOut,
     EventCreate,
     EventOut,
     EventPageOut,
@@ -64,6 +65,13 @@ async def change_event_status(
     """The seller publishes (`on_sale`), closes (`closed`) or ends (`ended`) the event
     (spec/tickets.md, rule 18); a cancel has its own route."""
     return EventOut.of(await service.tickets.change_status(caller, event_id, body.status))
+
+
+@router.post("/{event_id}/cancel")
+async def cancel_event(event_id: EventId, caller: Caller, service: Service) -> EventCancelOut:
+    """The seller cancels the event: every booking cancelled or refunded in full, every seat
+    released (spec/tickets.md, rule 19). Repeating it finishes what is left."""
+    return EventCancelOut.of_cancellation(await service.tickets.cancel_event(caller, event_id))
 
 
 @router.patch("/{event_id}")

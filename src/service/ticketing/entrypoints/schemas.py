@@ -7,6 +7,7 @@ from uuid import UUID
 from pydantic import BaseModel, Field
 
 from src.service.seats import format_all
+from src.service.ticketing.application.cancel_event import Cancellation
 from src.service.ticketing.application.create_booking import BookingRequest
 from src.service.ticketing.application.create_event import EventDraft
 from src.service.ticketing.application.ticket_views import Page
@@ -244,3 +245,16 @@ class BookingDetail(BookingOut):
         """From the read model (a booking view, not a bare booking)."""
         return cls(**cls.fields_of(view.booking), event=vars(view.event),
                    buyer=vars(view.buyer), tickets=[TicketOut.of(t) for t in view.tickets])
+
+
+class EventCancelOut(EventOut):
+    """The cancelled event and what this call did (spec/tickets.md, rule 19)."""
+
+    bookings_cancelled: int
+    bookings_refunded: int
+
+    @classmethod
+    def of_cancellation(cls, done: Cancellation) -> "EventCancelOut":
+        """From the use case's answer."""
+        return cls(**EventOut.of(done.event).model_dump(), bookings_cancelled=done.cancelled,
+                   bookings_refunded=done.refunded)
