@@ -4,7 +4,16 @@ over the `TicketStore` of `test/ticket_fakes.py`."""
 from dataclasses import replace
 from datetime import timedelta
 
-from src.service.lifecycle import CHECK_IN, LIVE_TICKETS, REFUND, REFUND_BOOKING
+from src.service.lifecycle import (
+    CANCEL_EVENT,
+    CHECK_IN,
+    ISSUED,
+    LIVE_TICKETS,
+    OPEN,
+    PAY,
+    REFUND,
+    REFUND_BOOKING,
+)
 from src.service.ticketing.application.ticket_ports import PaymentFailed, RefundLost
 from src.service.ticketing.application.ticket_views import Page, RefundOutcome
 from src.service.ticketing.domain.event import Attendance, SubsectionStats
@@ -120,3 +129,29 @@ class FakePayments:
             raise PaymentFailed("provider unavailable")
         self.paid[refund_id] = amount
         return f"fake-{refund_id}"
+
+
+class FakeEventSweep:
+    """The cancelled event's sweep reads of the PostgreSQL adapter, over the store."""
+
+    def __init__(self, store) -> None:
+        self.store = store
+
+    async def open_bookings(self, event_id, limit):
+        found = [b for b in self.store.bookings.values()
+                 if b.event_id == event_id and b.status in OPEN]
+        return sorted(found, key=lambda b: b.id)[:limit]
+
+    async def refundable(self, event_id, limit):
+        valid = {t.booking_id for t in self.store.issued.values() if t.status is ISSUED}
+        found = [b for b in self.store.bookings.values()
+                 if b.event_id == event_id and b.status is PAY.target and b.id in valid]
+        return sorted(found, key=lambda b: b.id)[:limit]
+
+    async def cancelled_with_bookings_left(self, limit):
+        left = []
+        for e in sorted(self.store.events.values(), key=lambda e: e.id):
+            if e.status is CANCEL_EVENT.target and (
+                    await self.open_bookings(e.id, 1) or await self.refundable(e.id, 1)):
+                left.append(e.id)
+        return left[:limit]

@@ -24,7 +24,13 @@ from src.service.ticketing.domain.issued_ticket import IssuedTicket, new_code
 from src.service.ticketing.domain.refund import Refund
 from src.service.ticketing.domain.user import Principal, Role, User
 from src.service.ticketing.settings import TicketingSettings
-from test.door_refund_fakes import FakeDoor, FakeEventTerms, FakePayments, FakeRefunds
+from test.door_refund_fakes import (
+    FakeDoor,
+    FakeEventSweep,
+    FakeEventTerms,
+    FakePayments,
+    FakeRefunds,
+)
 from test.ticketing_fakes import (
     FakeBookings,
     FakeUnitOfWork,
@@ -74,6 +80,10 @@ class TicketBookings(FakeBookings):
     """Payment also issues one valid ticket per seat (spec/tickets.md, rule 1)."""
 
     store: TicketStore
+
+    async def cancel(self, booking, transition):
+        self.store.interleave()
+        return await super().cancel(booking, transition)
 
     async def pay(self, booking):
         done = await super().pay(booking)
@@ -155,6 +165,7 @@ class TicketUnitOfWork(FakeUnitOfWork):
         self.door = FakeDoor(store)
         self.event_terms = FakeEventTerms(store)
         self.refunds = FakeRefunds(store, clock)
+        self.event_sweep = FakeEventSweep(store)
 
 
 class FakeQr:

@@ -4,7 +4,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
-from src.service.lifecycle import GIVE_UP, OPEN, PAY, BookingStatus, Transition
+from src.service.lifecycle import GIVE_UP, OPEN, PAY, BookingStatus, EventStatus, Transition
 from src.service.ticketing.application.ticket_views import Page
 from src.service.ticketing.application.views import (
     BookingView,
@@ -14,7 +14,7 @@ from src.service.ticketing.application.views import (
 )
 from src.service.ticketing.domain.booking import Booking
 from src.service.ticketing.domain.errors import InvalidRequest
-from src.service.ticketing.domain.event import Event, EventStatus, SubsectionStats
+from src.service.ticketing.domain.event import Event, SubsectionStats
 from src.service.ticketing.domain.idempotency import KeyUse, Operation
 from src.service.ticketing.domain.user import Role, User
 
@@ -104,16 +104,27 @@ class FakeEvents:
     def __init__(self, store: Store, clock: FixedClock) -> None:
         self.store, self.clock = store, clock
 
-    async def add(self, seller_id, name, description, venue_name, config, is_active) -> Event:
+    async def add(self, seller_id, name, description, venue_name, config, is_active,
+                  status=EventStatus.ON_SALE) -> Event:
         stats = tuple(
             SubsectionStats(s.name, n, s.price, config.seats_per_subsection,
                             config.seats_per_subsection, 0, 0)
             for s in config.sections for n in range(1, s.subsections + 1)
         )
         event = Event(len(self.store.events) + 1, seller_id, name, description, venue_name,
-                      config, is_active, EventStatus.AVAILABLE, self.clock.now(), stats)
+                      config, is_active, status, self.clock.now(), stats)
         self.store.events[event.id] = event
         return event
+
+    async def move(self, event_id, transition):
+        interleave = getattr(self.store, "interleave", None)
+        if interleave is not None:  # a ticket store may have a concurrent change pending
+            interleave()
+        event = self.store.events.get(event_id)
+        if event is None or not transition.allows(event.status):
+            return False
+        self.store.events[event_id] = replace(event, status=transition.target)
+        return True
 
     async def get(self, event_id, with_stats=False):
         event = self.store.events.get(event_id)
@@ -121,7 +132,7 @@ class FakeEvents:
 
     async def find(self, query):
         """The adapter's filters and order, over the store (spec/tickets.md, rule 17)."""
-        status = query.status or (None if query.seller_id is not None else EventStatus.AVAILABLE)
+        status = query.status or (None if query.seller_id is not None else EventStatus.ON_SALE)
         text = (query.text or "").lower()
         found = [
             e for e in self.store.events.values()

@@ -56,7 +56,34 @@ Try it (copy-paste):
   curl -s -b {jar} -H 'Content-Type: application/json' -d '{booking}' {base}/api/booking
   curl -N -b {jar} {base}/api/booking/event/{event_id}/sse
 The booking is accepted with 202 (processing); the SSE stream shows it pending_payment.
-""")
+{after_payment(base, event_id, jar)}""")
+
+
+def after_payment(base: str, event_id: int, jar: str) -> str:
+    """The copy-paste walk from a booking to the door: pay, the ticket's QR code, check-in by
+    the seller (spec/tickets.md, rules 1, 6 and 9)."""
+    field = "python3 -c 'import json,sys; print(json.load(sys.stdin){})'"
+    seller_jar = jar.replace(".cookies", "-seller.cookies")
+    book = json.dumps({"event_id": event_id, "section": "B", "subsection": 1, "quantity": 1,
+                       "seat_selection_mode": "best_available", "seat_positions": []})
+    check_in = '{"code": "\'$CODE\'", "gate": "Main"}'
+    return f"""
+Pay, show the QR code, check in at the door (copy-paste, after the login above):
+  BOOKING=$(curl -s -b {jar} -H 'Content-Type: application/json' -d '{book}' \\
+       {base}/api/booking | {field.format('["id"]')}); sleep 1
+  curl -s -b {jar} -X POST {base}/api/booking/$BOOKING/pay
+  TICKET=$(curl -s -b {jar} "{base}/api/ticket/my?event_id={event_id}" \\
+       | {field.format('["items"][0]["id"]')})
+  curl -s -b {jar} -o /tmp/ticket.png {base}/api/ticket/$TICKET/qr.png   # the QR to show
+  CODE=$(curl -s -b {jar} {base}/api/ticket/$TICKET | {field.format('["code"]')})
+  curl -s -c {seller_jar} -H 'Content-Type: application/json' \\
+       -d '{{"email": "{SELLER['email']}", "password": "{SELLER['password']}"}}' \\
+       {base}/api/user/login
+  curl -s -b {seller_jar} -H 'Content-Type: application/json' \\
+       -d '{check_in}' {base}/api/event/{event_id}/check-in
+The first scan answers 200 checked_in; the same command again answers 409 "Ticket already
+checked in …" with the first scan's time and gate.
+"""
 
 
 if __name__ == "__main__":

@@ -15,6 +15,10 @@ paid, `reserved → available` when it is cancelled.
 Paying a booking also issues one ticket per seat: the document its holder shows at the door
 (spec/tickets.md). An issued ticket has a life of its own, `IssuedTicketStatus`, with its own
 transitions (`IssuedTicketTransition`); the seat statuses above stay those of the seat map.
+
+An event moves `draft → on_sale → closed → ended`, and is `cancelled` from any state before
+`ended` (`EventStatus`, `EventTransition`; spec/tickets.md, rule 18). Only `on_sale` takes
+bookings.
 """
 
 from collections.abc import Iterable
@@ -185,6 +189,55 @@ class ScanOutcome(StrEnum):
     TRANSFERRED = "transferred"
     WRONG_EVENT = "wrong_event"
     UNKNOWN_CODE = "unknown_code"
+
+
+class EventStatus(StrEnum):
+    """Where an event is in its life (spec/tickets.md, rule 18); only `on_sale` takes
+    bookings."""
+
+    DRAFT = "draft"
+    ON_SALE = "on_sale"
+    CLOSED = "closed"
+    ENDED = "ended"
+    CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True)
+class EventTransition:
+    """One allowed move of an event from any of `sources` to `target`, made by its seller
+    (spec/tickets.md, rule 18)."""
+
+    name: str
+    sources: tuple[EventStatus, ...]
+    target: EventStatus
+
+    def allows(self, status: EventStatus) -> bool:
+        """True when an event in `status` may take this transition."""
+        return status in self.sources
+
+    def guard(self, column: str = "status") -> str:
+        """SQL condition on `column` for a compare-and-set, e.g. `status IN ('draft')`."""
+        return sql_in(column, self.sources)
+
+
+PUBLISH = EventTransition("publish", (EventStatus.DRAFT,), EventStatus.ON_SALE)
+CLOSE_SALES = EventTransition("close", (EventStatus.ON_SALE,), EventStatus.CLOSED)
+END_EVENT = EventTransition("end", (EventStatus.CLOSED,), EventStatus.ENDED)
+# Cancelling is its own endpoint: every booking is cancelled or refunded (rule 19).
+CANCEL_EVENT = EventTransition(
+    "cancel", (EventStatus.DRAFT, EventStatus.ON_SALE, EventStatus.CLOSED), EventStatus.CANCELLED)
+EVENT_TRANSITIONS: tuple[EventTransition, ...] = (PUBLISH, CLOSE_SALES, END_EVENT, CANCEL_EVENT)
+# What a seller may create an event as; the default keeps the behaviour from before drafts.
+EVENT_CREATED_AS: frozenset[EventStatus] = frozenset({EventStatus.DRAFT, EventStatus.ON_SALE})
+EVENT_CREATED_DEFAULT = EventStatus.ON_SALE
+TAKES_BOOKINGS = EventStatus.ON_SALE
+
+
+def event_transition_to(current: EventStatus, target: EventStatus) -> EventTransition | None:
+    """The transition from `current` to `target` that the status endpoint may take (not the
+    cancel: that one has its own endpoint), or None when there is none."""
+    return next((t for t in EVENT_TRANSITIONS
+                 if t is not CANCEL_EVENT and t.target is target and t.allows(current)), None)
 
 
 def sql_in(column: str, statuses: Iterable[StrEnum]) -> str:

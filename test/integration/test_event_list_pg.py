@@ -6,7 +6,8 @@ import uuid
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from src.service.ticketing.domain.event import EventQuery, EventStatus
+from src.service.lifecycle import EventStatus
+from src.service.ticketing.domain.event import EventQuery
 from src.service.ticketing.domain.refund_policy import EventTerms
 from test.integration.test_ticketing_adapters import SHOW, principals, service
 from test.ticketing_fakes_io import FakeInventory

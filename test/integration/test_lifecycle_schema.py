@@ -5,7 +5,13 @@ import re
 
 import pytest
 
-from src.service.lifecycle import BookingStatus, IssuedTicketStatus, ScanOutcome, TicketStatus
+from src.service.lifecycle import (
+    BookingStatus,
+    EventStatus,
+    IssuedTicketStatus,
+    ScanOutcome,
+    TicketStatus,
+)
 
 
 def allowed_values(definition: str) -> set[str]:
@@ -24,7 +30,8 @@ async def status_check(pg_pool, table: str, column: str = "status") -> str:
 
 @pytest.mark.parametrize(("table", "enum"), [("bookings", BookingStatus),
                                              ("tickets", TicketStatus),
-                                             ("issued_tickets", IssuedTicketStatus)])
+                                             ("issued_tickets", IssuedTicketStatus),
+                                             ("events", EventStatus)])
 async def test_the_status_check_matches_the_lifecycle(pg_pool, table, enum):
     assert allowed_values(await status_check(pg_pool, table)) == {s.value for s in enum}
 

@@ -2,6 +2,7 @@
 fast path on and off (spec/security.md, "Threats and answers"; spec/architecture.md, "HTTP
 conventions"). A refused request changes nothing."""
 
+import re
 from dataclasses import replace
 from datetime import timedelta
 
@@ -72,6 +73,8 @@ MATRIX = {
                  AT_THE_DOOR),
     "offline upload": ("POST", "/api/event/{event}/check-in/batch", [SCAN], AT_THE_DOOR),
     "scan log": ("GET", "/api/event/{event}/check-ins", None, AT_THE_DOOR),
+    "event status": ("POST", "/api/event/{event}/status", {"status": "closed"}, SELLER_ONLY),
+    "cancel event": ("POST", "/api/event/{event}/cancel", None, SELLER_ONLY),
 }
 CELLS = [(route, who, MATRIX[route][3][i]) for route in MATRIX
          for i, who in enumerate(PRINCIPALS)]
@@ -157,3 +160,16 @@ async def test_authorization_matrix(route, who, status, fast_path):
     assert response.status_code == status, response.text
     if status >= 400:
         assert snapshot(world) == before
+
+
+def test_every_route_of_the_api_is_in_the_matrix():
+    """A new route cannot go without its row: each API operation of the app's OpenAPI
+    document is hit by one."""
+    paths = create_app(World().service).openapi()["paths"]
+    rows = [(m.lower(), p.split("?")[0].format(event=1, booking="b", paid="p", ticket=1))
+            for m, p, _, _ in MATRIX.values()]
+    missing = [(method, path) for path, operations in paths.items() if path.startswith("/api/")
+               for method in operations
+               if not any(m == method and re.fullmatch(re.sub(r"\{[a-z_]+\}", "[^/]+", path), p)
+                          for m, p in rows)]
+    assert missing == []

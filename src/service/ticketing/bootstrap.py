@@ -33,6 +33,8 @@ from src.service.ticketing.adapters.security import Argon2PasswordHasher, JwtTok
 from src.service.ticketing.application.add_staff import AddStaff
 from src.service.ticketing.application.authenticate import Authenticate
 from src.service.ticketing.application.cancel_booking import CancelBooking
+from src.service.ticketing.application.cancel_event import CancelEvent
+from src.service.ticketing.application.change_event_status import ChangeEventStatus
 from src.service.ticketing.application.change_password import ChangePassword
 from src.service.ticketing.application.check_in import CheckIn
 from src.service.ticketing.application.check_in_batch import CheckInBatch
@@ -128,6 +130,8 @@ class TicketUseCases:
     list_scans: ListScans
     transfer: TransferTicket
     update_terms: UpdateEventTerms
+    change_status: ChangeEventStatus
+    cancel_event: CancelEvent
     refund_ticket: RefundTicket
     refund_booking: RefundBooking
     relay_refunds: RelayRefunds
@@ -179,7 +183,8 @@ def build_tickets(
         remove_staff=RemoveStaff(uow, layouts), list_staff=ListStaff(uow, layouts),
         check_in=CheckIn(uow, layouts, clock), check_in_batch=CheckInBatch(uow, layouts, clock),
         list_scans=ListScans(uow, layouts), transfer=TransferTicket(uow),
-        update_terms=UpdateEventTerms(uow, layouts),
+        update_terms=UpdateEventTerms(uow, layouts), change_status=ChangeEventStatus(uow, layouts),
+        cancel_event=CancelEvent(uow, layouts, dispatch, notifier, refunder),
         refund_ticket=RefundTicket(uow, refunder), refund_booking=RefundBooking(uow, refunder),
         relay_refunds=RelayRefunds(uow, layouts, payments, dispatch,
                                    retry_after_s=settings.outbox_republish_after_s),
@@ -197,7 +202,7 @@ def build(
 ) -> Ticketing:
     """Wire use cases from adapters; tests pass fakes for any of them."""
     tokens = tokens or JwtTokenCodec(settings.signing_secret, settings.token_ttl_s)
-    clock, layouts = clock or SystemClock(), EventLayouts(uow)
+    clock, layouts = clock or SystemClock(), EventLayouts(uow, settings.event_status_ttl_s)
     limiter, quota = _limiters(settings, limiter)
     dispatch = Dispatch(publisher, acks, clock, settings.publish_probe_s)
     key_ttl_s = settings.idempotency_ttl_s

@@ -26,7 +26,8 @@ class TicketingSettings(BaseSettings):
     signing and cookie; the outbox relay's cadence, first re-send and backoff cap; the
     settle deadline after which a booking still processing is given up; the broker probe
     interval while the circuit is open; how long an Idempotency-Key is remembered
-    (spec/architecture.md, guarantees 8 and 9); SSE pings and look-back."""
+    (spec/architecture.md, guarantees 8 and 9); SSE pings and look-back; how long a process trusts
+    the event status it cached (spec/tickets.md, rule 18)."""
 
     model_config = SettingsConfigDict(env_prefix="TICKETING_", frozen=True)
 
@@ -102,3 +103,4 @@ class TicketingSettings(BaseSettings):
                 f"{MIN_SECRET_LENGTH} characters (e.g. `openssl rand -hex 32`); "
                 "only TICKETING_ENV=development runs without one"
             )
+    event_status_ttl_s: float = 1.0

@@ -12,8 +12,15 @@ from types import TracebackType
 import asyncpg
 
 from src.platform.db import UNAVAILABLE
+from src.service.lifecycle import (
+    EVENT_CREATED_DEFAULT,
+    TAKES_BOOKINGS,
+    EventStatus,
+    EventTransition,
+)
 from src.service.ticketing.adapters.postgres_bookings import PostgresBookingRepository
 from src.service.ticketing.adapters.postgres_door import PostgresDoorRepository
+from src.service.ticketing.adapters.postgres_event_sweep import PostgresEventSweepRepository
 from src.service.ticketing.adapters.postgres_keys import PostgresKeyRepository
 from src.service.ticketing.adapters.postgres_refunds import PostgresRefundRepository
 from src.service.ticketing.adapters.postgres_rows import stats_from_row, ticket_from_row
@@ -25,7 +32,7 @@ from src.service.ticketing.adapters.postgres_tickets import PostgresIssuedTicket
 from src.service.ticketing.application.ports import Unavailable
 from src.service.ticketing.application.ticket_views import Page
 from src.service.ticketing.domain.errors import InvalidRequest
-from src.service.ticketing.domain.event import Event, EventQuery, EventStatus, SubsectionStats
+from src.service.ticketing.domain.event import Event, EventQuery, SubsectionStats
 from src.service.ticketing.domain.seating import SeatingConfig, parse_seating_config
 from src.service.ticketing.domain.ticket import Ticket
 from src.service.ticketing.domain.user import Role, User
@@ -62,6 +69,7 @@ class PostgresUnitOfWork:
         self.door = PostgresDoorRepository(self._conn)
         self.event_terms = PostgresEventTermsRepository(self._conn)
         self.refunds = PostgresRefundRepository(self._conn)
+        self.event_sweep = PostgresEventSweepRepository(self._conn)
         return self
 
     async def __aexit__(
@@ -165,13 +173,14 @@ class PostgresEventRepository:
 
     async def add(
         self, seller_id: int, name: str, description: str, venue_name: str,
-        config: SeatingConfig, is_active: bool,
+        config: SeatingConfig, is_active: bool, status: EventStatus = EVENT_CREATED_DEFAULT,
     ) -> Event:
         """Insert the event, its tickets (COPY) and zeroed subsection stats."""
         row = await self._conn.fetchrow(
             "INSERT INTO events (seller_id, name, description, venue_name, seating_config, "
-            "is_active) VALUES ($1, $2, $3, $4, $5::jsonb, $6) RETURNING *",
+            "is_active, status) VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7) RETURNING *",
             seller_id, name, description, venue_name, json.dumps(config.to_dict()), is_active,
+            str(status),
         )
         event_id, rows, cols = row["id"], config.rows, config.cols
         subsections = [(s, n) for s in config.sections for n in range(1, s.subsections + 1)]
@@ -188,6 +197,15 @@ class PostgresEventRepository:
             [(event_id, s.name, n, rows * cols) for s, n in subsections],
         )
         return _event(row)
+
+    async def move(self, event_id: int, transition: EventTransition) -> bool:
+        """Compare-and-set of the event's status by `transition`; False when its status was
+        not one the transition leaves (it changed meanwhile, or never was)."""
+        done = await self._conn.execute(
+            f"UPDATE events SET status = '{transition.target}' WHERE id = $1 AND "
+            f"{transition.guard()}", event_id)
+        return done.split()[-1] == "1"
+
 
     async def get(self, event_id: int, with_stats: bool = False) -> Event | None:
         """The event (with its subsection stats when asked), or None."""
@@ -206,7 +224,7 @@ class PostgresEventRepository:
     async def find(self, query: EventQuery) -> Page[Event]:
         """One page of the events `query` asks for, ordered by `starts_at` (undated last),
         then id; the total counts every match (one statement, a window count)."""
-        status = query.status or (None if query.seller_id is not None else EventStatus.AVAILABLE)
+        status = query.status or (None if query.seller_id is not None else TAKES_BOOKINGS)
         text = None if query.text is None else f"%{_like_escaped(query.text)}%"
         rows = await self._conn.fetch(
             _FIND, query.seller_id, None if status is None else str(status), query.starts_from,

@@ -10,7 +10,8 @@ import asyncpg
 from src.service.ticketing.domain.refund_policy import DEFAULT_TIERS, EventTerms, RefundTier
 
 _SET = """
-UPDATE events SET starts_at = $2, ends_at = $3, refunds_enabled = $4, refund_policy = $5::jsonb
+UPDATE events SET starts_at = $2, ends_at = $3, refunds_enabled = $4, refund_policy = $5::jsonb,
+    timezone = $6
 WHERE id = $1
 """
 
@@ -20,7 +21,8 @@ def terms_from_row(row: asyncpg.Record) -> EventTerms:
     raw = row["refund_policy"]
     tiers = DEFAULT_TIERS if raw is None else tuple(
         RefundTier(t["days_before"], t["percent"]) for t in json.loads(raw))
-    return EventTerms(row["starts_at"], row["ends_at"], row["refunds_enabled"], tiers)
+    return EventTerms(row["starts_at"], row["ends_at"], row["refunds_enabled"], tiers,
+                      row["timezone"])
 
 
 class PostgresEventTermsRepository:
@@ -34,4 +36,4 @@ class PostgresEventTermsRepository:
         policy = None if terms.tiers == DEFAULT_TIERS else json.dumps(
             [{"days_before": t.days_before, "percent": t.percent} for t in terms.tiers])
         await self._conn.execute(_SET, event_id, terms.starts_at, terms.ends_at,
-                                 terms.refunds_enabled, policy)
+                                 terms.refunds_enabled, policy, terms.timezone)

@@ -8,7 +8,8 @@ from src.service.ticketing.application.idempotency import KeyedRequest, Supersed
 from src.service.ticketing.application.messages import announce, cancelled_command
 from src.service.ticketing.application.ports import StatusNotifier, UnitOfWorkFactory
 from src.service.ticketing.application.views import Reply
-from src.service.ticketing.domain.booking import check_can_cancel
+from src.service.ticketing.domain.booking import Booking, check_can_cancel
+from src.service.ticketing.domain.event import SubsectionStats
 from src.service.ticketing.domain.idempotency import Operation
 from src.service.ticketing.domain.user import Principal
 
@@ -46,9 +47,17 @@ class CancelBooking:
         except Superseded:  # its status or the key changed between the read and the write
             return await self(principal, booking_id, key)
         cancelled, stats = result
-        await announce(self.notifier, cancelled, stats)
-        # While the circuit is open the release is left to the relay: no waiting on the broker.
-        if self.dispatch.healthy and await self.dispatch.send(cancelled_command(cancelled)):
-            async with self.uow() as uow:
-                await uow.bookings.release_published([cancelled.id])
+        await after_cancel(self.uow, self.dispatch, self.notifier, cancelled, stats)
         return Reply(cancelled)
+
+
+async def after_cancel(uow: UnitOfWorkFactory, dispatch: Dispatch, notifier: StatusNotifier,
+                       cancelled: Booking, stats: SubsectionStats | None) -> None:
+    """What follows a committed cancel: its SSE streams are told (a final status, so they
+    close), then BookingCancelled goes out; once the broker acks, `release_pending` is
+    cleared. While the circuit is open the release is left to the relay: no waiting on the
+    broker (spec/architecture.md, guarantee 8)."""
+    await announce(notifier, cancelled, stats)
+    if dispatch.healthy and await dispatch.send(cancelled_command(cancelled)):
+        async with uow() as unit:
+            await unit.bookings.release_published([cancelled.id])

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from src.service.lifecycle import EVENT_CREATED_AS, EVENT_CREATED_DEFAULT, EventStatus, values
 from src.service.ticketing.application.ports import UnitOfWorkFactory
 from src.service.ticketing.domain.errors import Forbidden, InvalidRequest
 from src.service.ticketing.domain.event import Event
@@ -21,6 +22,18 @@ class EventDraft:
     seating_config: object
     is_active: bool = True
     terms: EventTerms | None = None  # dates and refunds; None keeps the defaults
+    status: str | None = None  # `draft` or `on_sale`; None is `on_sale` (spec/tickets.md, rule 18)
+
+
+def initial_status(asked: str | None) -> EventStatus:
+    """What a new event starts as: `draft` or `on_sale`, `on_sale` when not asked
+    (spec/tickets.md, rule 18); raises `InvalidRequest` for anything else."""
+    if asked is None:
+        return EVENT_CREATED_DEFAULT
+    allowed = values(EVENT_CREATED_AS)
+    if asked not in allowed:
+        raise InvalidRequest(f"An event is created as {' or '.join(allowed)}, not '{asked[:32]}'")
+    return EventStatus(asked)
 
 
 @dataclass(frozen=True)
@@ -43,10 +56,11 @@ class CreateEvent:
         if config.total_seats > self.max_seats:
             raise InvalidRequest(f"An event may have at most {self.max_seats} seats")
         terms = check_terms(draft.terms) if draft.terms is not None else None
+        status = initial_status(draft.status)
         async with self.uow() as uow:
             stored = await uow.events.add(
                 principal.user_id, draft.name.strip(), draft.description, draft.venue_name,
-                config, draft.is_active,
+                config, draft.is_active, status,
             )
             if terms is not None:
                 await uow.event_terms.set(stored.id, terms)

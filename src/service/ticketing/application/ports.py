@@ -16,7 +16,7 @@ from src.service.contract import (
     BookingStatusUpdate,
     SubsectionState,
 )
-from src.service.lifecycle import BookingStatus, Transition
+from src.service.lifecycle import BookingStatus, EventStatus, EventTransition, Transition
 from src.service.ticketing.application.account_ports import (  # re-exported: ports of accounts
     AccountLookup as AccountLookup,
 )
@@ -29,6 +29,7 @@ from src.service.ticketing.application.account_ports import RateLimiter as RateL
 from src.service.ticketing.application.account_ports import TokenCodec as TokenCodec
 from src.service.ticketing.application.ticket_ports import (
     DoorRepository,
+    EventSweepRepository,
     EventTermsRepository,
     IssuedTicketRepository,
     RefundRepository,
@@ -67,9 +68,13 @@ class EventRepository(Protocol):
 
     async def add(
         self, seller_id: int, name: str, description: str, venue_name: str,
-        config: SeatingConfig, is_active: bool,
+        config: SeatingConfig, is_active: bool, status: EventStatus,
     ) -> Event:
-        """Store the event, one available ticket per seat and zeroed stats."""
+        """Store the event (in `status`), one available ticket per seat and zeroed stats."""
+
+    async def move(self, event_id: int, transition: EventTransition) -> bool:
+        """Compare-and-set of the event's status by `transition`; False when the event was
+        not in one of its sources."""
 
     async def get(self, event_id: int, with_stats: bool = False) -> Event | None:
         """The event (with per-subsection stats when asked), or None."""
@@ -210,6 +215,10 @@ class UnitOfWork(Protocol):
     @property
     def refunds(self) -> RefundRepository:
         """Refunds, in this transaction."""
+
+    @property
+    def event_sweep(self) -> EventSweepRepository:
+        """What a cancelled event still has to cancel or refund, in this transaction."""
 
     async def __aenter__(self) -> UnitOfWork:
         """Begin the transaction."""

@@ -22,7 +22,7 @@ from src.service.ticketing.domain.booking import Booking
 from src.service.ticketing.domain.errors import NotFound
 from src.service.ticketing.domain.issued_ticket import IssuedTicket
 from src.service.ticketing.domain.refund import Refund
-from src.service.ticketing.domain.refund_policy import quote
+from src.service.ticketing.domain.refund_policy import full_refund, quote
 
 log = logging.getLogger(__name__)
 
@@ -82,15 +82,18 @@ class Refunder:
     dispatch: Dispatch
     notifier: StatusNotifier
 
-    async def __call__(self, booking: Booking, tickets: Sequence[IssuedTicket]) -> RefundOutcome:
-        """The outcome. Raises `InvalidRequest` (the policy refuses, with the reason),
-        `RefundLost` (a ticket changed meanwhile; nothing was written)."""
+    async def __call__(self, booking: Booking, tickets: Sequence[IssuedTicket],
+                       full: bool = False) -> RefundOutcome:
+        """The outcome; with `full` the whole price, whatever the policy (the event was
+        cancelled, spec/tickets.md, rule 19). Raises `InvalidRequest` (the policy refuses,
+        with the reason), `RefundLost` (a ticket changed meanwhile; nothing was written)."""
         async with self.uow() as uow:
             event = await uow.events.get(booking.event_id)
         if event is None:
             raise NotFound("Event not found")
         now = self.clock.now()
-        quotes = [quote(event.terms, now, t.price) for t in tickets]
+        quotes = [full_refund(t.price) if full else quote(event.terms, now, t.price)
+                  for t in tickets]
         async with self.uow() as uow:
             outcome = await uow.refunds.refund(booking, tickets, quotes)
         await self.notifier.subsection_state(state_update(booking.event_id, outcome.stats))

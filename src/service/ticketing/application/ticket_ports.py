@@ -107,6 +107,20 @@ class PaymentFailed(Exception):
     """The payment provider did not confirm a payout; the refund relay tries again."""
 
 
+class EventSweepRepository(Protocol):
+    """The bookings a cancelled event still has to cancel or refund (spec/tickets.md, rule
+    19), read in bounded pages, oldest first."""
+
+    async def open_bookings(self, event_id: int, limit: int) -> list[Booking]:
+        """Up to `limit` bookings of the event that are still open (processing, held)."""
+
+    async def refundable(self, event_id: int, limit: int) -> list[Booking]:
+        """Up to `limit` paid bookings of the event with a valid ticket left."""
+
+    async def cancelled_with_bookings_left(self, limit: int) -> list[int]:
+        """Up to `limit` ids of cancelled events with an open booking or a valid ticket."""
+
+
 class RefundRepository(Protocol):
     """Refunds (PostgreSQL `refunds`) and the moves they make, in one transaction."""
 

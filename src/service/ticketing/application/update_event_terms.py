@@ -25,6 +25,7 @@ class TermsChange:
     ends_at: datetime | None = None
     refunds_enabled: bool = True
     tiers: tuple[RefundTier, ...] | None = None
+    timezone: str | None = None
 
     def applied_to(self, current: EventTerms) -> EventTerms:
         """The terms after this change."""
@@ -36,6 +37,7 @@ class TermsChange:
             refunds_enabled=(self.refunds_enabled if "refunds_enabled" in given
                              else current.refunds_enabled),
             tiers=tiers if "tiers" in given else current.tiers,
+            timezone=self.timezone if "timezone" in given else current.timezone,
         )
 
 

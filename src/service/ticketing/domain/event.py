@@ -2,18 +2,10 @@
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import StrEnum
 
+from src.service.lifecycle import TAKES_BOOKINGS, EventStatus
 from src.service.ticketing.domain.refund_policy import EventTerms
 from src.service.ticketing.domain.seating import SeatingConfig
-
-
-class EventStatus(StrEnum):
-    """Whether an event takes bookings (only `available` ones do)."""
-
-    AVAILABLE = "available"
-    SOLD_OUT = "sold_out"
-    ENDED = "ended"
 
 
 @dataclass(frozen=True)
@@ -59,8 +51,9 @@ class Event:
 
     @property
     def on_sale(self) -> bool:
-        """True when the event takes bookings."""
-        return self.is_active and self.status is EventStatus.AVAILABLE
+        """True when the event takes bookings: active and `on_sale` (spec/tickets.md, rule
+        18)."""
+        return self.is_active and self.status is TAKES_BOOKINGS
 
 
 @dataclass(frozen=True)

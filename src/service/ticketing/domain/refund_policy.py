@@ -4,6 +4,7 @@
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import pairwise
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from src.service.ticketing.domain.errors import InvalidRequest
 
@@ -33,6 +34,7 @@ class EventTerms:
     ends_at: datetime | None = None
     refunds_enabled: bool = True
     tiers: tuple[RefundTier, ...] = field(default=DEFAULT_TIERS)
+    timezone: str | None = None  # the venue's IANA zone, e.g. "Europe/Vienna" (rule 13)
 
 
 @dataclass(frozen=True)
@@ -68,7 +70,27 @@ def check_terms(terms: EventTerms) -> EventTerms:
         raise InvalidRequest(f"refund tiers need days_before 0 to {MAX_DAYS}, percent 1 to 100")
     if any(later.percent > earlier.percent for earlier, later in pairwise(tiers)):
         raise InvalidRequest("a refund tier with less notice cannot pay back more")
-    return EventTerms(terms.starts_at, terms.ends_at, terms.refunds_enabled, tiers)
+    return EventTerms(terms.starts_at, terms.ends_at, terms.refunds_enabled, tiers,
+                      check_timezone(terms.timezone))
+
+
+def check_timezone(name: str | None) -> str | None:
+    """An IANA time zone name known to `zoneinfo` (or None); raises `InvalidRequest`
+    (spec/tickets.md, rule 13)."""
+    if name is None:
+        return None
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidRequest(f"Unknown time zone '{name[:64]}': expected an IANA name such as "
+                             "'Europe/Vienna'") from None
+    return name
+
+
+def full_refund(price: int) -> Quote:
+    """The whole price back, whatever the policy says: the seller cancelled the event
+    (spec/tickets.md, rule 19)."""
+    return Quote(price, 100)
 
 
 def quote(terms: EventTerms, now: datetime, price: int) -> Quote:

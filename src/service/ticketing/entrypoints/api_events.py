@@ -5,8 +5,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import AwareDatetime
 
+from src.service.lifecycle import EventStatus
 from src.service.ticketing.application.list_events import MAX_TEXT
-from src.service.ticketing.domain.event import EventQuery, EventStatus
+from src.service.ticketing.domain.event import EventQuery
 from src.service.ticketing.domain.paging import DEFAULT_LIMIT
 from src.service.ticketing.entrypoints.deps import Caller, Service
 from src.service.ticketing.entrypoints.inputs import (
@@ -20,9 +21,11 @@ from src.service.ticketing.entrypoints.inputs import (
     json_body,
 )
 from src.service.ticketing.entrypoints.schemas import (
+    EventCancelOut,
     EventCreate,
     EventOut,
     EventPageOut,
+    EventStatusIn,
     SeatOut,
 )
 from src.service.ticketing.entrypoints.terms_schemas import TermsIn
@@ -64,6 +67,23 @@ async def list_seats(
 ) -> list[SeatOut]:
     """Every seat of one subsection with its status."""
     return [SeatOut.of(t) for t in await service.list_seats(event_id, section, subsection)]
+
+
+@router.post("/{event_id}/status", openapi_extra=documented(EventStatusIn))
+async def change_event_status(
+    event_id: EventIdPath, caller: Caller, service: Service,
+    body: EventStatusIn = json_body(EventStatusIn),
+) -> EventOut:
+    """The seller publishes (`on_sale`), closes (`closed`) or ends (`ended`) the event
+    (spec/tickets.md, rule 18); a cancel has its own route."""
+    return EventOut.of(await service.tickets.change_status(caller, event_id, body.status))
+
+
+@router.post("/{event_id}/cancel")
+async def cancel_event(event_id: EventIdPath, caller: Caller, service: Service) -> EventCancelOut:
+    """The seller cancels the event: every booking cancelled or refunded in full, every seat
+    released (spec/tickets.md, rule 19). Repeating it finishes what is left."""
+    return EventCancelOut.of_cancellation(await service.tickets.cancel_event(caller, event_id))
 
 
 @router.patch("/{event_id}", openapi_extra=documented(TermsIn))

@@ -19,6 +19,7 @@ JSON_ROUTES = frozenset({
     ("PUT", "/api/ticket/{ticket_id}/attendee"), ("POST", "/api/ticket/{ticket_id}/transfer"),
     ("POST", "/api/event/{event_id}/staff"), ("DELETE", "/api/event/{event_id}/staff"),
     ("POST", "/api/event/{event_id}/check-in"), ("POST", "/api/event/{event_id}/check-in/batch"),
+    ("POST", "/api/event/{event_id}/status"),
 })
 _PARAMETER = re.compile(r"\\\{[a-z_]+\\\}")  # `{event_id}` once escaped
 _JSON_PATHS = re.compile("|".join(

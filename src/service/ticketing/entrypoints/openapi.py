@@ -54,6 +54,8 @@ ROUTE_ERRORS: dict[tuple[str, str], tuple[int, ...]] = {
     ("get", "/api/booking/event/{event_id}/sse"): (400, 401, 404, 429, 503),
     # spec/tickets.md, "Endpoints"
     ("patch", "/api/event/{event_id}"): (*_JSON_BODY, 401, 403, 404, 503),
+    ("post", "/api/event/{event_id}/status"): (*_JSON_BODY, 401, 403, 404, 503),
+    ("post", "/api/event/{event_id}/cancel"): (400, 401, 403, 404, 503),
     ("get", "/api/ticket/my"): (400, 401, 503),
     ("get", "/api/ticket/{ticket_id}"): (401, 404, 503),
     ("get", "/api/ticket/{ticket_id}/qr.png"): (400, 401, 403, 404, 503),

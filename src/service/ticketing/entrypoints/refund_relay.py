@@ -1,4 +1,5 @@
-"""The refund relay as a background task of the HTTP process (spec/tickets.md, rule 16)."""
+"""The refund relay as a background task of the HTTP process (spec/tickets.md, rule 16); it
+also finishes cancelled events' sweeps (rule 19)."""
 
 import asyncio
 import contextlib
@@ -17,7 +18,8 @@ async def _loop(service: Ticketing) -> None:
     while True:
         try:
             await service.tickets.relay_refunds()
-        except Unavailable as e:  # PostgreSQL down: the refund rows wait, nothing is lost
+            await service.tickets.cancel_event.sweep_cancelled()
+        except Unavailable as e:  # PostgreSQL down: the rows wait, nothing is lost
             log.warning("refund_sweep_deferred error=%r", e)
         except Exception:  # noqa: BLE001 - outermost loop of a background task
             log.exception("refund_sweep_failed")

@@ -8,6 +8,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field
 
 from src.service.seats import format_all
+from src.service.ticketing.application.cancel_event import Cancellation
 from src.service.ticketing.application.create_booking import BookingRequest
 from src.service.ticketing.application.create_event import EventDraft
 from src.service.ticketing.application.ticket_views import Page
@@ -74,11 +75,18 @@ class EventCreate(TermsIn):
     venue_name: Text = Field(default="", max_length=200)
     seating_config: dict = Field(json_schema_extra=ex.SEATING_CONFIG)
     is_active: bool = True
+    status: Text | None = Field(default=None, max_length=32)  # `draft` or `on_sale` (default)
 
     def to_draft(self) -> EventDraft:
         """The use case's input."""
         return EventDraft(self.name, self.description, self.venue_name, self.seating_config,
-                          self.is_active, self.to_terms())
+                          self.is_active, self.to_terms(), self.status)
+
+
+class EventStatusIn(Strict):
+    """`POST /api/event/{id}/status`: the status to move to (spec/tickets.md, rule 18)."""
+
+    status: Text = Field(max_length=32)
 
 
 class SubsectionOut(BaseModel):
@@ -118,6 +126,7 @@ class EventOut(BaseModel):
     ends_at: datetime | None = None
     refunds_enabled: bool = True
     refund_policy: list[RefundTierIO] = []
+    timezone: str | None = None
 
     @classmethod
     def of(cls, event: Event) -> "EventOut":
@@ -255,3 +264,16 @@ class BookingDetail(BookingOut):
         """From the read model (a booking view, not a bare booking)."""
         return cls(**cls.fields_of(view.booking), event=vars(view.event),
                    buyer=vars(view.buyer), tickets=[TicketOut.of(t) for t in view.tickets])
+
+
+class EventCancelOut(EventOut):
+    """The cancelled event and what this call did (spec/tickets.md, rule 19)."""
+
+    bookings_cancelled: int
+    bookings_refunded: int
+
+    @classmethod
+    def of_cancellation(cls, done: Cancellation) -> "EventCancelOut":
+        """From the use case's answer."""
+        return cls(**EventOut.of(done.event).model_dump(), bookings_cancelled=done.cancelled,
+                   bookings_refunded=done.refunded)

@@ -4,9 +4,9 @@ from pydantic import AwareDatetime, BaseModel, Field
 
 from src.service.ticketing.application.update_event_terms import TermsChange
 from src.service.ticketing.domain.refund_policy import EventTerms, RefundTier
-from src.service.ticketing.entrypoints.inputs import Int32, Strict
+from src.service.ticketing.entrypoints.inputs import Int32, Strict, Text
 
-TERM_FIELDS = frozenset({"starts_at", "ends_at", "refunds_enabled", "refund_policy"})
+TERM_FIELDS = frozenset({"starts_at", "ends_at", "refunds_enabled", "refund_policy", "timezone"})
 
 
 class RefundTierIO(Strict):
@@ -24,6 +24,7 @@ class TermsIn(Strict):
     ends_at: AwareDatetime | None = None
     refunds_enabled: bool = True
     refund_policy: list[RefundTierIO] | None = Field(default=None, max_length=10)
+    timezone: Text | None = Field(default=None, max_length=64)
 
     def given_terms(self) -> frozenset[str]:
         """The term fields the client sent."""
@@ -35,7 +36,7 @@ class TermsIn(Strict):
         tiers = None if self.refund_policy is None else tuple(
             RefundTier(t.days_before, t.percent) for t in self.refund_policy)
         return TermsChange(frozenset(given), self.starts_at, self.ends_at, self.refunds_enabled,
-                           tiers)
+                           tiers, self.timezone)
 
     def to_terms(self) -> EventTerms | None:
         """The terms of a new event, or None when the client sent none (the defaults)."""
@@ -51,6 +52,7 @@ class TermsOut(BaseModel):
     ends_at: AwareDatetime | None
     refunds_enabled: bool
     refund_policy: list[RefundTierIO]
+    timezone: str | None
 
     @classmethod
     def fields_of(cls, terms: EventTerms) -> dict:
@@ -58,4 +60,4 @@ class TermsOut(BaseModel):
         return dict(starts_at=terms.starts_at, ends_at=terms.ends_at,
                     refunds_enabled=terms.refunds_enabled,
                     refund_policy=[RefundTierIO(days_before=t.days_before, percent=t.percent)
-                                   for t in terms.tiers])
+                                   for t in terms.tiers], timezone=terms.timezone)
