@@ -5,7 +5,7 @@ Compact config (spec/booking.md, "Endpoints"): `{"rows": R, "cols": C, "sections
 """
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from src.service.seats import SeatPosition
 from src.service.ticketing.domain.errors import InvalidRequest
@@ -35,6 +35,12 @@ class SeatingConfig:
     rows: int
     cols: int
     sections: tuple[Section, ...]
+    # The booking path looks a section up by name twice per request; a layout may have
+    # hundreds of sections (spec/performance.md, "Sustained").
+    _by_name: dict[str, Section] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_name", {s.name: s for s in self.sections})
 
     @property
     def seats_per_subsection(self) -> int:
@@ -46,7 +52,7 @@ class SeatingConfig:
 
     def section(self, name: str) -> Section | None:
         """The section called `name`, or None."""
-        return next((s for s in self.sections if s.name == name), None)
+        return self._by_name.get(name)
 
     def to_dict(self) -> dict[str, object]:
         """The compact JSON form."""
