@@ -166,3 +166,17 @@ async def test_the_relay_finishes_a_booking_accepted_after_the_cancel():
     assert world.store.bookings[late].status is BookingStatus.CANCELLED
     assert late in {c.booking_id for c in releases(world)}
     assert await world.service.tickets.cancel_event.sweep_cancelled() == 0
+
+
+async def test_a_booking_of_a_cancelled_event_cannot_be_paid(world_and_client):
+    """A booking the sweep has not reached yet (or a stale process accepted) is refused at
+    pay time instead of being charged and refunded."""
+    world, client = world_and_client
+    event_id = await world.event()
+    held = await booked(world, event_id, "2-2", held=True)
+    world.store.events[event_id] = replace(world.store.events[event_id],
+                                           status=EventStatus.CANCELLED)
+    answer = await client.post(f"/api/booking/{held}/pay", headers=bearer(world, BUYER))
+    assert (answer.status_code, answer.json()) == (400, {"detail": "Event was cancelled"})
+    assert world.store.bookings[held].status is BookingStatus.PENDING_PAYMENT
+    assert [t for t in world.store.issued.values() if t.booking_id == held] == []

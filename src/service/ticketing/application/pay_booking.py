@@ -3,11 +3,17 @@
 from dataclasses import dataclass
 from uuid import UUID
 
+from src.service.lifecycle import EventStatus
 from src.service.ticketing.application.idempotency import KeyedRequest, Superseded
 from src.service.ticketing.application.messages import announce
-from src.service.ticketing.application.ports import StatusNotifier, UnitOfWorkFactory
+from src.service.ticketing.application.ports import (
+    StatusNotifier,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
 from src.service.ticketing.application.views import Reply
 from src.service.ticketing.domain.booking import check_can_pay
+from src.service.ticketing.domain.errors import InvalidRequest
 from src.service.ticketing.domain.idempotency import Operation
 from src.service.ticketing.domain.user import Principal
 
@@ -25,7 +31,8 @@ class PayBooking:
     async def __call__(
         self, principal: Principal, booking_id: UUID, key: str | None = None
     ) -> Reply:
-        """The paid booking. Raises `NotFound`, `Forbidden`, `InvalidRequest`, `Conflict`."""
+        """The paid booking. Raises `NotFound`, `Forbidden`, `InvalidRequest` (also when the
+        event was cancelled: spec/tickets.md, rule 19), `Conflict`."""
         keyed = KeyedRequest(self.uow, principal, key, Operation.PAY, self.key_ttl_s)
         booking, replayed = await keyed.target(booking_id, "pay")
         if replayed:
@@ -33,6 +40,7 @@ class PayBooking:
         check_can_pay(booking.status)
         try:
             async with self.uow() as uow:
+                await self._check_event(uow, booking.event_id)
                 await keyed.claim(uow, booking)
                 result = await uow.bookings.pay(booking)
                 if result is None:
@@ -42,3 +50,12 @@ class PayBooking:
         paid, stats = result
         await announce(self.notifier, paid, stats)
         return Reply(paid)
+
+    @staticmethod
+    async def _check_event(uow: UnitOfWork, event_id: int) -> None:
+        """Refuse to charge for a cancelled event. Read in the payment's transaction: a cancel
+        committed before it is seen here; one committed after it finds the booking paid and
+        refunds it in full (spec/tickets.md, rule 19)."""
+        event = await uow.events.get(event_id)
+        if event is not None and event.status is EventStatus.CANCELLED:
+            raise InvalidRequest("Event was cancelled")
