@@ -93,6 +93,7 @@ class RecordingNotifier:
     def __init__(self) -> None:
         self.statuses: list = []
         self.states: list = []
+        self.attendances: list = []
         self.down = False
 
     async def booking_status(self, update) -> None:
@@ -102,6 +103,11 @@ class RecordingNotifier:
 
     async def subsection_state(self, state) -> None:
         self.states.append(state)
+
+    async def attendance(self, update) -> None:
+        if self.down:
+            raise Unavailable("pub/sub unavailable")
+        self.attendances.append(update)
 
 
 class FakeFeed:

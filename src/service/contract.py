@@ -141,6 +141,16 @@ class SubsectionState(_Message):
     sold: int
 
 
+class AttendanceUpdate(_Message):
+    """Pub/sub payload on `event_state_updates:{event}` after a ticket is checked in: the
+    door's counts (spec/tickets.md, rule 11). Told apart from `SubsectionState` by its
+    `checked_in` field; the event stream sends it as SSE event `attendance`."""
+
+    event_id: int
+    checked_in: int
+    sold: int
+
+
 def subsection_tag(event_id: int, section: str, subsection: int) -> str:
     """`"{event}:{section}:{subsection}"`: the Kafka key and the Kvrocks hash tag."""
     return f"{event_id}:{section}:{subsection}"

@@ -201,3 +201,24 @@ async def test_the_scan_log_pages_newest_first_and_the_event_counts_the_door(wor
 def test_a_result_tells_when_and_where_only_for_an_admitted_ticket():
     assert (ScanResult(ScanOutcome.UNKNOWN_CODE, None).checked_in_at,
             ScanResult(ScanOutcome.UNKNOWN_CODE, None).gate) == (None, None)
+
+
+async def test_an_admission_tells_the_event_stream_the_new_counts_and_a_refusal_does_not(world):
+    event_id, (ticket, other) = await setup(world)
+    await world.service.tickets.check_in(SELLER, event_id, Scan(ticket.code, "North"))
+    await world.service.tickets.check_in(SELLER, event_id, Scan(ticket.code, "South"))  # refused
+    assert [(u.event_id, u.checked_in, u.sold) for u in world.notifier.attendances] == [
+        (event_id, 1, 2)]
+    at = world.clock.now() - timedelta(minutes=5)
+    scans = [Scan(other.code, "Gate 2", at, "n-9")]
+    await world.service.tickets.check_in_batch(SELLER, event_id, scans)
+    await world.service.tickets.check_in_batch(SELLER, event_id, scans)  # a replay: no news
+    assert [(u.checked_in, u.sold) for u in world.notifier.attendances] == [(1, 2), (2, 2)]
+
+
+async def test_a_pubsub_outage_does_not_fail_a_check_in(world):
+    event_id, (ticket, _) = await setup(world)
+    world.notifier.down = True
+    result = await world.service.tickets.check_in(SELLER, event_id, Scan(ticket.code, "North"))
+    assert result.outcome is ScanOutcome.CHECKED_IN
+    assert world.store.issued[ticket.id].status is IssuedTicketStatus.CHECKED_IN

@@ -73,7 +73,8 @@ def test_errors_are_documented_with_the_one_body_and_never_as_422(document):
 
 
 def test_the_streams_are_documented_as_server_sent_events(document):
-    for path, names in (("/api/event/{event_id}/sse", ("initial_status", "status_update")),
+    for path, names in (("/api/event/{event_id}/sse",
+                         ("initial_status", "status_update", "attendance")),
                         ("/api/booking/event/{event_id}/sse", ("status_update", "close"))):
         ok = document["paths"][path]["get"]["responses"]["200"]
         assert list(ok["content"]) == ["text/event-stream"]

@@ -14,6 +14,7 @@ from redis.asyncio.client import PubSub
 from src.platform.batching import Coalescer
 from src.platform.kvrocks import UNAVAILABLE
 from src.service.contract import (
+    AttendanceUpdate,
     BookingStatusUpdate,
     SubsectionState,
     avail_key,
@@ -78,6 +79,10 @@ class RedisStatusNotifier:
     async def subsection_state(self, state: SubsectionState) -> None:
         """Publish on `event_state_updates:{event}`; raises `Unavailable`."""
         await self._publish(event_state_channel(state.event_id), encode(state))
+
+    async def attendance(self, update: AttendanceUpdate) -> None:
+        """Publish the door's counts on `event_state_updates:{event}`; raises `Unavailable`."""
+        await self._publish(event_state_channel(update.event_id), encode(update))
 
     async def _publish(self, channel: str, payload: bytes) -> None:
         try:

@@ -4,9 +4,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from src.service.ticketing.application.door_access import door_event
-from src.service.ticketing.application.door_scans import record_scan
+from src.service.ticketing.application.door_scans import announce_attendance, record_scan
 from src.service.ticketing.application.layouts import EventLayouts
 from src.service.ticketing.application.ports import Clock, UnitOfWorkFactory
+from src.service.ticketing.application.ticket_ports import AttendanceNotifier
 from src.service.ticketing.domain.check_in import MAX_BATCH, Scan, ScanResult, check_scan
 from src.service.ticketing.domain.errors import InvalidRequest
 from src.service.ticketing.domain.user import Principal
@@ -36,6 +37,7 @@ class CheckInBatch:
     uow: UnitOfWorkFactory
     layouts: EventLayouts
     clock: Clock
+    notifier: AttendanceNotifier
 
     async def __call__(
         self, principal: Principal, event_id: int, scans: Sequence[Scan]
@@ -43,5 +45,7 @@ class CheckInBatch:
         """One result per scan, in order. Raises `NotFound`, `Forbidden`, `InvalidRequest`."""
         await door_event(self.uow, self.layouts, principal, event_id)
         check_upload(scans, self.clock)
-        return [await record_scan(self.uow, principal.user_id, event_id, scan, self.clock.now())
-                for scan in scans]
+        results = [await record_scan(self.uow, principal.user_id, event_id, scan,
+                                     self.clock.now()) for scan in scans]
+        await announce_attendance(self.uow, self.notifier, event_id, results)
+        return results

@@ -1,13 +1,37 @@
 """Recording one scan at the door: judge, check in, log (spec/tickets.md, rules 9–10), shared
 by the live and the offline check-in."""
 
+import logging
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 
+from src.service.contract import AttendanceUpdate
 from src.service.lifecycle import CHECK_IN, ScanOutcome
-from src.service.ticketing.application.ports import UnitOfWork, UnitOfWorkFactory
+from src.service.ticketing.application.ports import Unavailable, UnitOfWork, UnitOfWorkFactory
+from src.service.ticketing.application.ticket_ports import AttendanceNotifier
 from src.service.ticketing.domain.check_in import Scan, ScanRecord, ScanResult, judge
 from src.service.ticketing.domain.issued_ticket import IssuedTicket
+
+log = logging.getLogger(__name__)
+
+
+async def announce_attendance(
+    uow: UnitOfWorkFactory, notifier: AttendanceNotifier, event_id: int,
+    results: Sequence[ScanResult],
+) -> None:
+    """After scans that admitted someone (not replays), tell the event stream the door's new
+    counts (spec/tickets.md, rule 11). Best effort, like every announcement: the check-in is
+    committed, so a pub/sub or PostgreSQL outage here is logged, not raised."""
+    if not any(r.outcome is ScanOutcome.CHECKED_IN and not r.replayed for r in results):
+        return
+    try:
+        async with uow() as unit:
+            counts = await unit.door.attendance(event_id)
+        await notifier.attendance(AttendanceUpdate(event_id=event_id, checked_in=counts.checked_in,
+                                                   sold=counts.sold))
+    except Unavailable as e:
+        log.warning("attendance_announce_failed event_id=%s error=%r", event_id, e)
 
 
 class _NonceTaken(Exception):

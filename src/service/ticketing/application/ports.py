@@ -28,6 +28,7 @@ from src.service.ticketing.application.account_ports import PasswordHasher as Pa
 from src.service.ticketing.application.account_ports import RateLimiter as RateLimiter
 from src.service.ticketing.application.account_ports import TokenCodec as TokenCodec
 from src.service.ticketing.application.ticket_ports import (
+    AttendanceNotifier,
     DoorRepository,
     EventSweepRepository,
     EventTermsRepository,
@@ -262,8 +263,9 @@ class SeatInventory(Protocol):
         counter yet; is-taken per index)."""
 
 
-class StatusNotifier(Protocol):
-    """Pub/sub publisher of status changes (spec/booking.md, "Live updates")."""
+class StatusNotifier(AttendanceNotifier, Protocol):
+    """Pub/sub publisher of status changes (spec/booking.md, "Live updates") and of the
+    door's counts."""
 
     async def booking_status(self, update: BookingStatusUpdate) -> None:
         """Publish on the buyer's booking-status channel of the event; raises `Unavailable`."""

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Protocol
 from uuid import UUID
 
+from src.service.contract import AttendanceUpdate
 from src.service.lifecycle import IssuedTicketStatus
 from src.service.ticketing.application.ticket_views import Page, RefundOutcome, TicketView
 from src.service.ticketing.domain.booking import Booking
@@ -86,6 +87,13 @@ class DoorRepository(Protocol):
 
     async def attendance(self, event_id: int) -> Attendance:
         """Tickets of the event checked in, and tickets sold that still stand."""
+
+
+class AttendanceNotifier(Protocol):
+    """Pub/sub publisher of the door's counts (spec/tickets.md, rule 11)."""
+
+    async def attendance(self, update: AttendanceUpdate) -> None:
+        """Publish on the event's stream channel; raises `Unavailable`."""
 
 
 class QrRenderer(Protocol):

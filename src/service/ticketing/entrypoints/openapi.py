@@ -74,7 +74,7 @@ ROUTE_ERRORS: dict[tuple[str, str], tuple[int, ...]] = {
 }
 _LOGIN = ("post", "/api/user/login")  # a 401 there is a wrong password, not a missing session
 SSE_EVENTS = {
-    "/api/event/{event_id}/sse": ("initial_status", "status_update"),
+    "/api/event/{event_id}/sse": ("initial_status", "status_update", "attendance"),
     "/api/booking/event/{event_id}/sse": ("status_update", "close"),
 }
 _SCHEMES = {

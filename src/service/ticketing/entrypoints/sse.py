@@ -16,7 +16,12 @@ from fastapi import APIRouter, Request
 from sse_starlette import EventSourceResponse
 from starlette.background import BackgroundTask
 
-from src.service.contract import BookingStatusUpdate, booking_status_channel, event_state_channel
+from src.service.contract import (
+    AttendanceUpdate,
+    BookingStatusUpdate,
+    booking_status_channel,
+    event_state_channel,
+)
 from src.service.lifecycle import FINAL
 from src.service.ticketing.application.messages import status_update
 from src.service.ticketing.application.ports import Unavailable
@@ -28,6 +33,7 @@ from src.service.ticketing.entrypoints.inputs import EventIdPath
 from src.service.ticketing.entrypoints.schemas import EventOut
 
 router = APIRouter(tags=["sse"])
+_ATTENDANCE = AttendanceUpdate.model_fields.keys()
 log = logging.getLogger(__name__)
 
 
@@ -137,6 +143,9 @@ async def _event_stream(
         yield {"event": "initial_status", "data": initial.model_dump_json()}
         try:
             async for raw in messages:
-                yield {"event": "status_update", "data": json.dumps(json.loads(raw))}
+                payload = json.loads(raw)
+                # The door's counts (contract.AttendanceUpdate) or a subsection's seat counts.
+                kind = "attendance" if payload.keys() == _ATTENDANCE else "status_update"
+                yield {"event": kind, "data": json.dumps(payload)}
         except Unavailable as e:
             log.warning("sse_stream_lost error=%r", e)
