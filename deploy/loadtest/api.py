@@ -52,9 +52,10 @@ class Api:
     that key as `retry` allows (`retry.py`); `retried` counts the extra attempts."""
 
     def __init__(
-        self, base_url: str, connections: int, timeout_s: float, retry: RetryPolicy = NO_RETRIES
+        self, base_url: str, connections: int, timeout_s: float, retry: RetryPolicy = NO_RETRIES,
+        keys: bool = True,
     ):
-        self.retry = retry
+        self.retry, self.keys = retry, keys
         self.retried = 0
         self._rng = random.Random()
         self._poster = JsonPoster(check_loopback(base_url), timeout_s)
@@ -114,7 +115,7 @@ class Api:
     ) -> tuple[int, dict | None]:
         """POST /api/booking, best available, with a fresh idempotency key and the retries of
         `self.retry`; returns (status, body) of the last attempt (status 0: no answer)."""
-        key = new_key()
+        key = new_key() if self.keys else None
 
         def once():
             return self.book_once(token, event_id, section, subsection, quantity, key)
@@ -125,10 +126,11 @@ class Api:
         return last.status, last.body if isinstance(last.body, dict) else None
 
     async def book_once(
-        self, token: str, event_id: int, section: str, subsection: int, quantity: int, key: str
+        self, token: str, event_id: int, section: str, subsection: int, quantity: int,
+        key: str | None,
     ) -> Attempt:
-        """One attempt of POST /api/booking carrying `Idempotency-Key: key`; a transport error
-        is returned as an attempt with status 0, never raised."""
+        """One attempt of POST /api/booking carrying `Idempotency-Key: key` (none when `key` is
+        None); a transport error is returned as an attempt with status 0, never raised."""
         body = (
             b'{"event_id":%d,"section":"%s","subsection":%d,"quantity":%d,'
             b'"seat_selection_mode":"best_available","seat_positions":[]}'
@@ -137,7 +139,7 @@ class Api:
         sent = time.perf_counter()
         try:
             status, head, payload = await self._poster.exchange(
-                "/api/booking", token, body, key_header(key))
+                "/api/booking", token, body, key_header(key) if key else b"")
         except TRANSPORT_ERRORS as e:
             return failed(e, sent)
         return answer(status, head, payload, sent)

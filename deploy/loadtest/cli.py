@@ -48,6 +48,9 @@ def _load(p: argparse.ArgumentParser, quantity: str, buyers: int) -> None:
     p.add_argument("--retries", type=int, default=2,
                    help="retries of a booking with its Idempotency-Key after a connection error, "
                    "a timeout or a 503 (default %(default)s; 0: none)")
+    p.add_argument("--idempotency-keys", action=argparse.BooleanOptionalAction, default=True,
+                   help="send an Idempotency-Key with every booking (default); without keys "
+                   "nothing is retried, since a retry could book twice")
     p.add_argument("--seed", type=int, default=None, help="random seed (quantities, targets)")
     p.add_argument("--reports", default="reports", help="directory of JSON and PNG reports")
 

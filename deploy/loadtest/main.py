@@ -24,7 +24,7 @@ from deploy.loadtest.fixtures import Stage, prepare
 from deploy.loadtest.progress import note
 from deploy.loadtest.recorder import Recorder
 from deploy.loadtest.report import Settled, add_up, build_report, format_table, merge_settled
-from deploy.loadtest.retry import RetryPolicy
+from deploy.loadtest.retry import NO_RETRIES, RetryPolicy
 from deploy.loadtest.sabotage import KINDS, sabotage
 from deploy.loadtest.session import SetupError, stores, wait_healthy
 from deploy.loadtest.settle import settled_facts, wait_settled
@@ -68,7 +68,9 @@ async def load(args) -> int:
     stamp = time.strftime("%Y%m%d-%H%M%S")
     config, events = seating(args)
     connections = args.concurrency if args.mode == "sellout" else args.max_inflight
-    api = Api(args.base_url, connections, args.timeout, RetryPolicy(attempts=1 + args.retries))
+    keys = args.idempotency_keys
+    retry = RetryPolicy(attempts=1 + args.retries) if keys else NO_RETRIES
+    api = Api(args.base_url, connections, args.timeout, retry, keys=keys)
     try:
         await wait_healthy(api)
         note(f"[setup] {events} event(s) of {seats_of(config)} seats, "
