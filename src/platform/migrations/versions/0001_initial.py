@@ -4,7 +4,7 @@ Revision ID: 0001
 Revises:
 """
 
-from alembic import op
+from src.platform.migration_sql import run_script
 
 revision = "0001"
 down_revision = None
@@ -103,16 +103,9 @@ DROP TABLE users;
 """
 
 
-def _run(script: str) -> None:
-    # asyncpg prepares each statement, so a script goes one statement at a time.
-    for statement in script.split(";\n"):
-        if statement.strip():
-            op.execute(statement)
-
-
 def upgrade() -> None:
-    _run(UPGRADE)
+    run_script(UPGRADE)
 
 
 def downgrade() -> None:
-    _run(DOWNGRADE)
+    run_script(DOWNGRADE)

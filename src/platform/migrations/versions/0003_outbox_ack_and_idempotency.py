@@ -12,7 +12,7 @@ Revision ID: 0003
 Revises: 0002
 """
 
-from alembic import op
+from src.platform.migration_sql import run_script
 
 revision = "0003"
 down_revision = "0002"
@@ -45,17 +45,11 @@ ALTER TABLE bookings DROP COLUMN command_acked
 """
 
 
-def _run(script: str) -> None:
-    for statement in script.split(";\n"):
-        if statement.strip():
-            op.execute(statement)
-
-
 def upgrade() -> None:
     """Add `command_acked`, the outbox and deadline indexes, and `idempotency_keys`."""
-    _run(UPGRADE)
+    run_script(UPGRADE)
 
 
 def downgrade() -> None:
     """Back to revision 0002's schema."""
-    _run(DOWNGRADE)
+    run_script(DOWNGRADE)

@@ -12,7 +12,7 @@ Revision ID: 0004
 Revises: 0003
 """
 
-from alembic import op
+from src.platform.migration_sql import run_script
 
 revision = "0004"
 down_revision = "0003"
@@ -129,17 +129,9 @@ DROP TABLE issued_tickets
 """
 
 
-def _run(script: str) -> None:
-    # asyncpg prepares each statement, so a script goes one statement at a time (statements
-    # end with ";" and a newline; the trigger's body has none).
-    for statement in script.split(";\n"):
-        if statement.strip():
-            op.execute(statement)
-
-
 def upgrade() -> None:
-    _run(UPGRADE)
+    run_script(UPGRADE)
 
 
 def downgrade() -> None:
-    _run(DOWNGRADE)
+    run_script(DOWNGRADE)

@@ -9,7 +9,7 @@ Revision ID: 0005
 Revises: 0004
 """
 
-from alembic import op
+from src.platform.migration_sql import run_script
 
 revision = "0005"
 down_revision = "0004"
@@ -27,15 +27,9 @@ ALTER TABLE users DROP COLUMN token_version
 """
 
 
-def _run(script: str) -> None:
-    for statement in script.split(";\n"):
-        if statement.strip():
-            op.execute(statement)
-
-
 def upgrade() -> None:
-    _run(UPGRADE)
+    run_script(UPGRADE)
 
 
 def downgrade() -> None:
-    _run(DOWNGRADE)
+    run_script(DOWNGRADE)

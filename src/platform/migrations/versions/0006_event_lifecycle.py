@@ -11,7 +11,7 @@ Revision ID: 0006
 Revises: 0005
 """
 
-from alembic import op
+from src.platform.migration_sql import run_script
 
 revision = "0006"
 down_revision = "0005"
@@ -40,15 +40,9 @@ ALTER TABLE events ALTER COLUMN status SET DEFAULT 'available',
 """
 
 
-def _run(script: str) -> None:
-    for statement in script.split(";"):
-        if statement.strip():
-            op.execute(statement)
-
-
 def upgrade() -> None:
-    _run(UPGRADE)
+    run_script(UPGRADE)
 
 
 def downgrade() -> None:
-    _run(DOWNGRADE)
+    run_script(DOWNGRADE)
