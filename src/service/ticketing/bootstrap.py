@@ -310,7 +310,8 @@ async def running(settings: TicketingSettings | None = None) -> AsyncIterator[Ti
         producer = create_producer(kafka)
         await producer.start()
         stack.push_async_callback(stop_quietly, producer, kafka.stop_timeout_s)
-        # Written once the relay could first look at them (spec/performance.md, "Acks").
+        # Written once the relay could first look at them (spec/performance.md, "Session of
+        # 2026-12-02").
         acks = PostgresAckLog(pool, wait_s, delay_s=settings.outbox_republish_after_s / 2)
         stack.push_async_callback(acks.aclose)
         yield build(

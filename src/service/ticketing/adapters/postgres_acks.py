@@ -6,7 +6,8 @@ Off the response path: `acked` only queues the id. The flag matters only for a b
 was stored), so the write waits `delay_s` (the wiring passes half that age) and then touches
 only the bookings still unsettled: in a healthy pipeline they have all been settled by then
 and the UPDATE writes nothing, where writing at once cost a second row version of every
-booking (spec/performance.md, "Acks"). A lost write costs one needless re-send, nothing else.
+booking (spec/performance.md, "Session of 2026-12-02"). A lost write costs one needless
+re-send, nothing else.
 """
 
 import asyncio

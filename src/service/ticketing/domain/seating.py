@@ -36,7 +36,7 @@ class SeatingConfig:
     cols: int
     sections: tuple[Section, ...]
     # The booking path looks a section up by name twice per request; a layout may have
-    # hundreds of sections (spec/performance.md, "Sustained").
+    # hundreds of sections (spec/performance.md, "What is measured").
     _by_name: dict[str, Section] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

@@ -84,7 +84,7 @@ async def _given(_: FastAPI) -> AsyncIterator[None]:
 def _in_front(app: FastAPI, fast_path: bool) -> None:
     """Put the hardening middleware and the booking fast path in front of the framework's
     own middleware (its error, telemetry and body-limit layers), so a booking pays for none
-    of them (spec/performance.md, "Where the time goes"); every other request goes through
+    of them (spec/performance.md, "Session of 2026-12-02"); every other request goes through
     the hardening and then the framework as usual."""
     build = app.build_middleware_stack
 
