@@ -13,7 +13,7 @@ from src.service.ticketing.domain.booking import SeatSelectionMode
 from src.service.ticketing.domain.errors import Forbidden, InvalidRequest, NotFound
 from src.service.ticketing.domain.user import Principal, Role, User
 from src.service.ticketing.settings import TicketingSettings
-from test.ticket_fakes import TicketStore, TicketUnitOfWork
+from test.ticket_fakes import BUYER, LAYOUT, OTHER, SELLER, TicketStore, TicketUnitOfWork
 from test.ticketing_fakes import FixedClock, SequentialIds
 from test.ticketing_fakes_io import (
     FakeFeed,
@@ -24,10 +24,6 @@ from test.ticketing_fakes_io import (
     RecordingNotifier,
     RecordingPublisher,
 )
-
-SELLER, BUYER, OTHER = (Principal(1, Role.SELLER), Principal(2, Role.BUYER),
-                        Principal(3, Role.BUYER))
-LAYOUT = {"rows": 2, "cols": 5, "sections": [{"name": "A", "price": 250, "subsections": 1}]}
 
 
 class World:

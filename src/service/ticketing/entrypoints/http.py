@@ -4,8 +4,6 @@ handler (500 with a request id) and the outbox and refund relays as background t
 Run with `uvicorn src.service.ticketing.entrypoints.http:create_app --factory`.
 """
 
-import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -17,7 +15,6 @@ from starlette.types import ASGIApp
 
 from src.platform.logging import configure as configure_logging
 from src.platform.runtime import freeze_startup_heap
-from src.service.ticketing.application.ports import Unavailable
 from src.service.ticketing.bootstrap import Ticketing, running
 from src.service.ticketing.entrypoints import (
     api_bookings,
@@ -29,6 +26,7 @@ from src.service.ticketing.entrypoints import (
     sse,
 )
 from src.service.ticketing.entrypoints.asgi import LastResort
+from src.service.ticketing.entrypoints.background import sweeping
 from src.service.ticketing.entrypoints.errors import HANDLED, error_response
 from src.service.ticketing.entrypoints.fast_path import BookingFastPath
 from src.service.ticketing.entrypoints.hardening import DOCS_ASSETS, Hardening
@@ -48,31 +46,16 @@ def _install_error_handlers(app: FastAPI) -> None:
         app.add_exception_handler(kind, handled)
 
 
-async def _relay_outbox(service: Ticketing) -> None:
-    """Background loop of the outbox relay; a failing sweep is logged and tried again."""
-    while True:
-        try:
-            await service.relay_outbox()
-        except Unavailable as e:  # PostgreSQL down: the rows wait, nothing is lost
-            log.warning("outbox_sweep_deferred error=%r", e)
-        except Exception:  # noqa: BLE001 - outermost loop of a background task
-            log.exception("outbox_sweep_failed")
-        await asyncio.sleep(service.settings.outbox_interval_s)
-
-
 @asynccontextmanager
 async def _running(app: FastAPI) -> AsyncIterator[None]:
     """Lifespan of the real app: open PostgreSQL, Kvrocks and Kafka, run the outbox relay and
     the refund relay."""
     configure_logging()
-    async with running() as wired, refund_relay(wired):
+    async with running() as wired, refund_relay(wired), sweeping(
+            "outbox", wired.relay_outbox, wired.settings.outbox_interval_s):
         app.state.ticketing = wired
-        relay = asyncio.create_task(_relay_outbox(wired))
         freeze_startup_heap()
         yield
-        relay.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await relay
 
 
 @asynccontextmanager
