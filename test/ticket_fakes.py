@@ -85,8 +85,8 @@ class TicketBookings(FakeBookings):
         self.store.interleave()
         return await super().cancel(booking, transition)
 
-    async def pay(self, booking):
-        done = await super().pay(booking)
+    async def pay(self, booking, now):
+        done = await super().pay(booking, now)
         if done is not None:
             paid = done[0]
             for position in paid.seat_positions:

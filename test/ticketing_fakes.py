@@ -4,12 +4,21 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
-from src.service.lifecycle import GIVE_UP, OPEN, PAY, BookingStatus, EventStatus, Transition
+from src.service.lifecycle import (
+    EXPIRE,
+    GIVE_UP,
+    OPEN,
+    PAY,
+    BookingStatus,
+    EventStatus,
+    Transition,
+)
 from src.service.ticketing.application.ticket_views import Page
 from src.service.ticketing.application.views import (
     BookingView,
     BuyerSummary,
     EventSummary,
+    Expiry,
     OutboxEntry,
 )
 from src.service.ticketing.domain.booking import Booking
@@ -105,14 +114,15 @@ class FakeEvents:
         self.store, self.clock = store, clock
 
     async def add(self, seller_id, name, description, venue_name, config, is_active,
-                  status=EventStatus.ON_SALE) -> Event:
+                  status=EventStatus.ON_SALE, hold_seconds=None) -> Event:
         stats = tuple(
             SubsectionStats(s.name, n, s.price, config.seats_per_subsection,
                             config.seats_per_subsection, 0, 0)
             for s in config.sections for n in range(1, s.subsections + 1)
         )
         event = Event(len(self.store.events) + 1, seller_id, name, description, venue_name,
-                      config, is_active, status, self.clock.now(), stats)
+                      config, is_active, status, self.clock.now(), stats,
+                      hold_seconds=hold_seconds)
         self.store.events[event.id] = event
         return event
 
@@ -203,7 +213,10 @@ class FakeBookings:
     async def release_published(self, booking_ids):
         self.store.release_pending.difference_update(booking_ids)
 
-    async def pay(self, booking):
+    async def pay(self, booking, now):
+        stored = self.store.bookings[booking.id]
+        if stored.expires_at is not None and stored.expires_at <= now:
+            return None  # the deadline is part of the compare-and-set
         done = self._swap(booking.id, PAY)
         if done is None:
             return None
@@ -227,6 +240,19 @@ class FakeBookings:
             entries.append(OutboxEntry(self.store.bookings[b.id], self.store.attempts[b.id],
                                        b.id in self.store.release_pending))
         return entries
+
+    async def expire_due(self, now, limit):
+        due = sorted((b for b in self.store.bookings.values() if b.is_due(now)),
+                     key=lambda b: b.expires_at or now)[:limit]
+        expired = tuple(filter(None, (self._swap(b.id, EXPIRE) for b in due)))
+        counts: dict[tuple[int, str, int], int] = {}
+        for booking in expired:
+            self._owe_release(booking.id)
+            where = (booking.event_id, booking.section, booking.subsection)
+            counts[where] = counts.get(where, 0) + booking.quantity
+        return Expiry(expired, tuple(
+            (event_id, SubsectionStats(section, n, 0, 0, freed, 0, 0))
+            for (event_id, section, n), freed in sorted(counts.items())))
 
     async def overdue(self, deadline_s, limit):
         cutoff = self.clock.now() - timedelta(seconds=deadline_s)

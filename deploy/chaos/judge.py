@@ -32,6 +32,7 @@ SEAT_REASONS = (NOT_ENOUGH_SEATS, SEATS_TAKEN)
 DEADLINE_REASON = str(FailureReason.NOT_CONFIRMED_IN_TIME)
 DEFAULT_DEADLINE_S = 600.0
 HELD = ("pending_payment", "completed")
+EXPIRED = "expired"  # held its seats until its payment deadline (spec/booking.md, rule 6)
 EXCEPTION_TEXT = re.compile(r"^([A-Za-z_][\w.]*(Error|Exception|Conflict)): ")
 
 
@@ -65,7 +66,9 @@ def reason_group(reason: str | None) -> str:
 
 class FreeSeats:
     """Free seats of each subsection at any moment: total minus the seats of the bookings
-    held at or before it (settled in the same transaction counts as before: lenient)."""
+    held at or before it (settled in the same transaction counts as before: lenient). An
+    expired booking's seats count as held from its creation (its settle time is not kept:
+    lenient again) until it expired, then as free."""
 
     def __init__(self, rows: list[Row], seats_per_subsection: int):
         self.total = seats_per_subsection
@@ -73,6 +76,8 @@ class FreeSeats:
         for r in rows:
             if r.status in HELD:
                 held[(r.section, r.subsection)].append((r.updated, r.seats))
+            elif r.status == EXPIRED:
+                held[(r.section, r.subsection)] += [(r.created, r.seats), (r.updated, -r.seats)]
         self._times: dict[tuple[str, int], list[float]] = {}
         self._sums: dict[tuple[str, int], list[int]] = {}
         for where, items in held.items():

@@ -15,13 +15,16 @@ from redis.asyncio import Redis
 from deploy.loadtest.report import add_up
 from deploy.loadtest.verify_tickets import issued_mismatches
 from src.service.contract import alloc_key, avail_key, seats_key, subsection_tag
+from src.service.lifecycle import HOLDING, PAY, sql_in
 from src.service.seats import SeatPosition
 
 BITFIELD_CHUNK = 1000
 Seats = dict[str, set]  # subsection tag → seat indexes, or (booking id, index) pairs
 
-# The seats live bookings claim: every seat of a pending_payment or completed booking, except
-# those a refund gave back (spec/tickets.md, rule 15; a `refunded` booking claims none). A
+# The seats live bookings claim: every seat of a booking in a status that holds seats
+# (`lifecycle.HOLDING`: pending_payment, completed), except those a refund gave back
+# (spec/tickets.md, rule 15; a `refunded` booking claims none). A cancelled, failed or
+# `expired` booking (spec/booking.md, rule 6) claims none: its seats count as free. A
 # checked-in ticket's seat stays sold, so it is claimed like any other.
 CLAIMS = """
 WITH refunded AS (
@@ -30,9 +33,9 @@ WITH refunded AS (
 ), claimed AS (
   SELECT b.id AS booking_id, b.section, b.subsection,
          split_part(p, '-', 1)::int AS row, split_part(p, '-', 2)::int AS seat,
-         CASE b.status WHEN 'completed' THEN 'sold' ELSE 'reserved' END AS status
+         CASE b.status WHEN '""" + str(PAY.target) + """' THEN 'sold' ELSE 'reserved' END AS status
   FROM bookings AS b, unnest(b.seat_positions) AS p
-  WHERE b.event_id = $1 AND b.status IN ('pending_payment', 'completed')
+  WHERE b.event_id = $1 AND """ + sql_in("b.status", sorted(HOLDING)) + """
     AND NOT EXISTS (SELECT 1 FROM refunded AS r WHERE r.booking_id = b.id
                     AND r.row = split_part(p, '-', 1)::int AND r.seat = split_part(p, '-', 2)::int)
 )"""

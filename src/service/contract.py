@@ -106,7 +106,9 @@ def encode(message: BaseModel) -> bytes:
 
 
 class BookingStatusUpdate(_Message):
-    """Pub/sub payload on `booking:status:{buyer}:{event}` whenever a booking changes status."""
+    """Pub/sub payload on `booking:status:{buyer}:{event}` whenever a booking changes status;
+    `expires_at` is the payment deadline of a held booking whose event has one
+    (spec/booking.md, rule 6; optional, so `version` stays 1)."""
 
     booking_id: UUID
     buyer_id: int
@@ -115,18 +117,20 @@ class BookingStatusUpdate(_Message):
     seat_positions: list[str] = []
     total_price: int = 0
     reason: str | None = None
+    expires_at: datetime | None = None
 
 
 def status_update_json(
     booking_id: UUID, buyer_id: int, event_id: int, status: BookingStatus,
     seat_positions: Sequence[str], total_price: int, reason: str | None,
+    expires_at: datetime | None = None,
 ) -> bytes:
     """`BookingStatusUpdate` as JSON bytes, written directly for the consumer's hot loop (a
     batch publishes thousands); `test_contract.py` checks it parses back into the model."""
     return json.dumps({
         "booking_id": str(booking_id), "buyer_id": buyer_id, "event_id": event_id,
         "status": str(status), "seat_positions": list(seat_positions), "total_price": total_price,
-        "reason": reason,
+        "reason": reason, "expires_at": None if expires_at is None else expires_at.isoformat(),
     }, separators=(",", ":")).encode()
 
 

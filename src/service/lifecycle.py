@@ -7,10 +7,11 @@ migration's CHECK constraints to the enums below. Adding a state is a change her
 code that uses its new transition.
 
 A booking moves `processing → pending_payment → completed`, or ends `failed` or
-`cancelled` (spec/booking.md, rule 5); a completed one becomes `refunded` once all of its
+`cancelled` (spec/booking.md, rule 5), or `expired` when its event has a payment deadline and
+it passes unpaid (rule 6); a completed one becomes `refunded` once all of its
 tickets are (spec/tickets.md, rule 15). Its tickets (one row per seat) move with it:
 `available → reserved` when the booking settles holding seats, `reserved → sold` when it is
-paid, `reserved → available` when it is cancelled.
+paid, `reserved → available` when it is cancelled or expires.
 
 Paying a booking also issues one ticket per seat: the document its holder shows at the door
 (spec/tickets.md). An issued ticket has a life of its own, `IssuedTicketStatus`, with its own
@@ -35,6 +36,7 @@ class BookingStatus(StrEnum):
     CANCELLED = "cancelled"
     FAILED = "failed"
     REFUNDED = "refunded"  # after the sale: every one of its tickets was refunded
+    EXPIRED = "expired"  # its payment deadline passed unpaid (spec/booking.md, rule 6)
 
 
 class TicketStatus(StrEnum):
@@ -109,8 +111,13 @@ PAY = Transition("pay", (BookingStatus.PENDING_PAYMENT,), BookingStatus.COMPLETE
                  Owner.TICKETING, (TicketStatus.RESERVED, TicketStatus.SOLD))
 GIVE_UP = Transition("give_up", (BookingStatus.PROCESSING,), BookingStatus.FAILED,
                      Owner.TICKETING)
+# The ticketing service's expiry sweeper: a held booking unpaid at its `expires_at` (its event's
+# payment deadline, spec/booking.md, rule 6) lets its seats go.
+EXPIRE = Transition("expire", (BookingStatus.PENDING_PAYMENT,), BookingStatus.EXPIRED,
+                    Owner.TICKETING, (TicketStatus.RESERVED, TicketStatus.AVAILABLE))
 
-TRANSITIONS: tuple[Transition, ...] = (HOLD, REFUSE, CANCEL_UNSETTLED, CANCEL_HELD, PAY, GIVE_UP)
+TRANSITIONS: tuple[Transition, ...] = (HOLD, REFUSE, CANCEL_UNSETTLED, CANCEL_HELD, PAY, GIVE_UP,
+                                       EXPIRE)
 # After the sale (spec/tickets.md, rule 15): a paid booking whose last standing ticket is
 # refunded. Kept apart from TRANSITIONS: the booking pipeline ends at `completed` (its SSE
 # stream closes there), so this move does not make `completed` open.

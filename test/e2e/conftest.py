@@ -70,7 +70,7 @@ def services():
         ["uvicorn", "src.service.ticketing.entrypoints.http:create_app", "--factory",
          "--host", "127.0.0.1", "--port", str(port)],
         {"TICKETING_OUTBOX_REPUBLISH_AFTER_S": "2", "TICKETING_JWT_SECRET": E2E_SECRET,
-         "TICKETING_SELLER_SIGNUP": "open"},
+         "TICKETING_SELLER_SIGNUP": "open", "TICKETING_EXPIRY_INTERVAL_S": "0.5"},
     )
     reservation = processes.start(
         "reservation", ["src.service.reservation.entrypoints.consumer"],

@@ -35,6 +35,16 @@ def test_not_enough_seats_is_justified_only_when_the_subsection_was_short():
     assert got["failure_examples"][0].startswith("b4 S01:1 q2")
 
 
+def test_an_expired_booking_held_its_seats_only_until_it_expired():
+    rows = [row(1, "expired", q=4, seats=4, created=0.0, updated=5.0),  # held 0..5 s
+            row(2, "pending_payment", q=4, updated=1.0),
+            row(3, "failed", q=3, reason=NOT_ENOUGH, updated=2.0),  # 10 - 8 = 2 free: justified
+            row(4, "failed", q=3, reason=NOT_ENOUGH, updated=6.0)]  # 6 free again: not justified
+    got = judge.failure_verdicts(rows, seats_per_subsection=10, deadline_s=600)
+    assert got["failed_with_free_seats"] == 1
+    assert got["failure_examples"][0].startswith("b4 S01:1 q3")
+
+
 def test_exception_texts_fail_and_the_deadline_only_after_the_deadline():
     rows = [row(1, "failed", reason="SeatConflict: seat 1-1 held"),
             row(2, "failed", reason="Booking could not be processed"),

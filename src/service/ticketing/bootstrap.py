@@ -41,6 +41,7 @@ from src.service.ticketing.application.check_in_batch import CheckInBatch
 from src.service.ticketing.application.create_booking import CreateBooking
 from src.service.ticketing.application.create_event import CreateEvent
 from src.service.ticketing.application.dispatch import Dispatch
+from src.service.ticketing.application.expire_holds import ExpireHolds
 from src.service.ticketing.application.get_booking import GetBooking
 from src.service.ticketing.application.get_event import GetEvent
 from src.service.ticketing.application.get_ticket import GetTicket
@@ -165,6 +166,7 @@ class Ticketing:
     cancel_booking: CancelBooking
     pay_booking: PayBooking
     relay_outbox: RelayOutbox
+    expire_holds: ExpireHolds
     tickets: TicketUseCases
 
 
@@ -216,11 +218,12 @@ def build(
         get_event=GetEvent(uow), list_events=ListEvents(uow), list_seats=ListSeats(uow, layouts),
         create_booking=CreateBooking(layouts, inbox, inventory, dispatch, clock,
                                      ids or Uuid7Ids(), quota),
-        get_booking=GetBooking(uow, layouts), list_bookings=ListBookings(uow),
+        get_booking=GetBooking(uow, layouts, clock), list_bookings=ListBookings(uow, clock),
         recent_bookings=RecentBookings(uow, clock),
-        cancel_booking=CancelBooking(uow, dispatch, notifier, key_ttl_s),
-        pay_booking=PayBooking(uow, notifier, key_ttl_s),
+        cancel_booking=CancelBooking(uow, dispatch, notifier, clock, key_ttl_s),
+        pay_booking=PayBooking(uow, notifier, clock, key_ttl_s),
         relay_outbox=_relay(settings, uow, layouts, dispatch, notifier),
+        expire_holds=ExpireHolds(uow, dispatch, notifier, clock),
         tickets=build_tickets(settings, uow, layouts, clock, dispatch, notifier, ticket_adapters),
     )
 

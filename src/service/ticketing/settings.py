@@ -50,6 +50,9 @@ class TicketingSettings(BaseSettings):
     outbox_republish_after_s: float = 10.0
     outbox_backoff_cap_s: float = 300.0
     settle_deadline_s: float = 600.0
+    # How often the expiry sweeper looks for bookings past their payment deadline
+    # (spec/booking.md, rule 6): released seats are bookable within about this long.
+    expiry_interval_s: float = Field(default=1.0, gt=0)
     publish_probe_s: float = 1.0
     idempotency_ttl_s: float = 24 * 3600
     sse_ping_s: int = 15

@@ -231,7 +231,7 @@ class RedisStatusPublisher:
         for b in bookings:
             payload = status_update_json(b.booking_id, b.buyer_id, b.event_id, b.status,
                                          format_all(b.seat_positions), b.total_price,
-                                         b.failure_reason)
+                                         b.failure_reason, b.expires_at)
             pipe.execute_command("PUBLISH", booking_status_channel(b.buyer_id, b.event_id),
                                  payload)
         for state in subsections:

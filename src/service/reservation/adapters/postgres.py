@@ -71,6 +71,7 @@ def _state(
         total_price=row["total_price"],
         failure_reason=row["failure_reason"],
         changed=changed,
+        expires_at=row["expires_at"],
     )
 
 

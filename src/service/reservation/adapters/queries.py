@@ -29,6 +29,9 @@ if HOLD.sources != REFUSE.sources:
 _SETTLE_GUARD = HOLD.guard("b.status")
 _HOLDS = f"u.status = {_text(HOLD.target)}"
 
+# A booking held on an event with a payment deadline gets its `expires_at`, computed in the
+# same statement from the event's `hold_seconds` (NULL, no deadline, gives NULL): one column
+# and a primary-key join, no extra round trip (spec/booking.md, rule 6).
 MOVE_BOOKINGS = f"""
 UPDATE bookings AS b
 SET status = u.status,
@@ -36,12 +39,13 @@ SET status = u.status,
                           THEN string_to_array(u.positions, ',') ELSE b.seat_positions END,
     total_price = CASE WHEN {_HOLDS} THEN u.total_price ELSE b.total_price END,
     failure_reason = u.reason,
+    expires_at = CASE WHEN {_HOLDS} THEN now() + make_interval(secs => e.hold_seconds) END,
     updated_at = now()
 FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[], $5::text[])
-     AS u(id, status, positions, total_price, reason)
-WHERE b.id = u.id AND {_SETTLE_GUARD}
+     AS u(id, status, positions, total_price, reason), events AS e
+WHERE b.id = u.id AND e.id = b.event_id AND {_SETTLE_GUARD}
 RETURNING b.id, b.buyer_id, b.event_id, b.status, b.seat_positions, b.total_price,
-          b.failure_reason
+          b.failure_reason, b.expires_at
 """
 
 RESERVE_TICKETS = f"""
@@ -68,7 +72,7 @@ RETURNING s.event_id, s.section, s.subsection, s.available, s.reserved, s.sold, 
 """
 
 BOOKINGS = """
-SELECT id, buyer_id, event_id, status, seat_positions, total_price, failure_reason
+SELECT id, buyer_id, event_id, status, seat_positions, total_price, failure_reason, expires_at
 FROM bookings WHERE id = ANY($1::uuid[])
 """
 

@@ -6,6 +6,7 @@ only inside the adapters (spec/architecture.md, "Kvrocks rules").
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import NamedTuple, Protocol
 from uuid import UUID
 
@@ -112,7 +113,8 @@ class Settlement:
 
 @dataclass(frozen=True)
 class BookingState:
-    """A booking as PostgreSQL has it after the batch; `changed` when this batch settled it."""
+    """A booking as PostgreSQL has it after the batch; `changed` when this batch settled it;
+    `expires_at` is its payment deadline, if its event has one (spec/booking.md, rule 6)."""
 
     booking_id: UUID
     buyer_id: int
@@ -122,6 +124,7 @@ class BookingState:
     total_price: int
     failure_reason: str | None
     changed: bool
+    expires_at: datetime | None = None
 
 
 @dataclass(frozen=True)

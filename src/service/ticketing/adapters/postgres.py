@@ -161,7 +161,7 @@ def _event(row: asyncpg.Record, stats: tuple[SubsectionStats, ...] = ()) -> Even
         description=row["description"], venue_name=row["venue_name"],
         seating_config=parse_seating_config(json.loads(row["seating_config"])),
         is_active=row["is_active"], status=EventStatus(row["status"]), created_at=row["created_at"],
-        stats=stats, terms=terms_from_row(row),
+        stats=stats, terms=terms_from_row(row), hold_seconds=row["hold_seconds"],
     )
 
 
@@ -174,13 +174,15 @@ class PostgresEventRepository:
     async def add(
         self, seller_id: int, name: str, description: str, venue_name: str,
         config: SeatingConfig, is_active: bool, status: EventStatus = EVENT_CREATED_DEFAULT,
+        hold_seconds: int | None = None,
     ) -> Event:
         """Insert the event, its tickets (COPY) and zeroed subsection stats."""
         row = await self._conn.fetchrow(
             "INSERT INTO events (seller_id, name, description, venue_name, seating_config, "
-            "is_active, status) VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7) RETURNING *",
+            "is_active, status, hold_seconds) VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8) "
+            "RETURNING *",
             seller_id, name, description, venue_name, json.dumps(config.to_dict()), is_active,
-            str(status),
+            str(status), hold_seconds,
         )
         event_id, rows, cols = row["id"], config.rows, config.cols
         subsections = [(s, n) for s in config.sections for n in range(1, s.subsections + 1)]

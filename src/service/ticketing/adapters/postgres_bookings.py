@@ -20,12 +20,14 @@ from src.service.lifecycle import (
     values,
 )
 from src.service.seats import parse_all
+from src.service.ticketing.adapters.postgres_expiry import expire_rows
 from src.service.ticketing.adapters.postgres_rows import stats_from_row, ticket_from_row
 from src.service.ticketing.adapters.postgres_tickets import issue_tickets
 from src.service.ticketing.application.views import (
     BookingView,
     BuyerSummary,
     EventSummary,
+    Expiry,
     OutboxEntry,
 )
 from src.service.ticketing.domain.booking import Booking, FailureReason, SeatSelectionMode
@@ -45,7 +47,7 @@ def booking_from_row(row: asyncpg.Record) -> Booking:
         seat_positions=parse_all(row["seat_positions"]), total_price=row["total_price"],
         status=BookingStatus(row["status"]), created_at=row["created_at"],
         updated_at=row["updated_at"], paid_at=row["paid_at"],
-        failure_reason=row["failure_reason"],
+        failure_reason=row["failure_reason"], expires_at=row["expires_at"],
     )
 
 
@@ -88,7 +90,11 @@ _ON_EVENT = (
     "SELECT * FROM bookings WHERE buyer_id = $1 AND event_id = $2 "
     f"AND ({sql_in('status', OPEN)} OR updated_at >= $3) ORDER BY id LIMIT 100"
 )
-_PAY = _move_bookings(PAY, ", paid_at = now()")
+# Pay and expiry race on the deadline: both are compare-and-sets on `pending_payment`, and pay
+# also on `expires_at` being later than the caller's now, so exactly one of them wins
+# (spec/booking.md, rule 6).
+_PAY = _move_bookings(PAY, ", paid_at = now()",
+                      "id = $1 AND (expires_at IS NULL OR expires_at > $2)")
 _PAY_TICKETS = (
     f"SELECT id FROM tickets WHERE booking_id = $1 AND {PAY.tickets_guard()} FOR UPDATE"
 )
@@ -184,10 +190,12 @@ class PostgresBookingRepository:
             "UPDATE bookings SET release_pending = false WHERE id = ANY($1::uuid[])", booking_ids
         )
 
-    async def pay(self, booking: Booking) -> tuple[Booking, SubsectionStats] | None:
-        """Compare-and-set by `PAY`; its seats are sold and one ticket per seat is issued
-        with an unguessable code (spec/tickets.md, rule 1)."""
-        row = await self._conn.fetchrow(_PAY, booking.id)
+    async def pay(
+        self, booking: Booking, now: datetime
+    ) -> tuple[Booking, SubsectionStats] | None:
+        """Compare-and-set by `PAY` before the deadline; its seats are sold and one ticket per
+        seat is issued with an unguessable code (spec/tickets.md, rule 1)."""
+        row = await self._conn.fetchrow(_PAY, booking.id, now)
         if row is None:
             return None
         ids = [r["id"] for r in await self._conn.fetch(_PAY_TICKETS, booking.id)]
@@ -196,6 +204,13 @@ class PostgresBookingRepository:
         await self._conn.execute(_SELL, ids)
         await issue_tickets(self._conn, booking.buyer_id, ids)
         return booking_from_row(row), await self._stats(booking, PAY, len(ids))
+
+    async def expire_due(self, now: datetime, limit: int) -> Expiry:
+        """Compare-and-set by `EXPIRE` of up to `limit` bookings due at `now` (SKIP LOCKED),
+        their tickets freed and counted (`postgres_expiry.py`)."""
+        bookings, counts = await expire_rows(self._conn, now, limit)
+        return Expiry(tuple(booking_from_row(b) for b in bookings),
+                      tuple((c["event_id"], stats_from_row(c)) for c in counts))
 
     async def _stats(self, booking: Booking, transition: Transition, count: int) -> SubsectionStats:
         row = await self._conn.fetchrow(

@@ -6,7 +6,7 @@ from uuid import UUID
 from src.service.ticketing.application.dispatch import Dispatch
 from src.service.ticketing.application.idempotency import KeyedRequest, Superseded
 from src.service.ticketing.application.messages import announce, cancelled_command
-from src.service.ticketing.application.ports import StatusNotifier, UnitOfWorkFactory
+from src.service.ticketing.application.ports import Clock, StatusNotifier, UnitOfWorkFactory
 from src.service.ticketing.application.views import Reply
 from src.service.ticketing.domain.booking import Booking, check_can_cancel
 from src.service.ticketing.domain.event import SubsectionStats
@@ -19,13 +19,14 @@ class CancelBooking:
     """processing|pending_payment → cancelled (compare-and-set), reserved tickets back to
     available, then BookingCancelled on the subsection's key so the reservation service frees
     the bits; an unacknowledged (or, while the broker is down, unsent) release is re-sent by the
-    outbox relay. Under an
-    Idempotency-Key a retry answers the booking as it is now (spec/architecture.md,
-    guarantee 9); keys live `key_ttl_s` seconds."""
+    outbox relay. A booking past its payment deadline is expired, not cancelled
+    (spec/booking.md, rule 6). Under an Idempotency-Key a retry answers the booking as it is
+    now (spec/architecture.md, guarantee 9); keys live `key_ttl_s` seconds."""
 
     uow: UnitOfWorkFactory
     dispatch: Dispatch
     notifier: StatusNotifier
+    clock: Clock
     key_ttl_s: float = 86400.0
 
     async def __call__(
@@ -37,7 +38,9 @@ class CancelBooking:
         booking, replayed = await keyed.target(booking_id, "cancel")
         if replayed:
             return Reply(booking, replayed=True)
-        transition = check_can_cancel(booking.status)
+        # Past its payment deadline a booking counts as expired: the sweeper releases it
+        # (spec/booking.md, rule 6).
+        transition = check_can_cancel(booking.as_of(self.clock.now()).status)
         try:
             async with self.uow() as uow:
                 await keyed.claim(uow, booking)

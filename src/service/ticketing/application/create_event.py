@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from src.service.lifecycle import EVENT_CREATED_AS, EVENT_CREATED_DEFAULT, EventStatus, values
 from src.service.ticketing.application.ports import UnitOfWorkFactory
 from src.service.ticketing.domain.errors import Forbidden, InvalidRequest
-from src.service.ticketing.domain.event import Event
+from src.service.ticketing.domain.event import Event, check_hold_seconds
 from src.service.ticketing.domain.refund_policy import EventTerms, check_terms
 from src.service.ticketing.domain.seating import MAX_SEATS_PER_EVENT, parse_seating_config
 from src.service.ticketing.domain.user import Principal, Role
@@ -23,6 +23,7 @@ class EventDraft:
     is_active: bool = True
     terms: EventTerms | None = None  # dates and refunds; None keeps the defaults
     status: str | None = None  # `draft` or `on_sale`; None is `on_sale` (spec/tickets.md, rule 18)
+    hold_seconds: int | None = None  # payment deadline; None: none (spec/booking.md, rule 6)
 
 
 def initial_status(asked: str | None) -> EventStatus:
@@ -47,7 +48,7 @@ class CreateEvent:
 
     async def __call__(self, principal: Principal, draft: EventDraft) -> Event:
         """The event with its stats. Raises `Forbidden`, `InvalidRequest` (also for more than
-        `max_seats` seats)."""
+        `max_seats` seats, or a `hold_seconds` out of range: spec/booking.md, rule 6)."""
         if principal.role is not Role.SELLER:
             raise Forbidden("Only sellers can create events")
         if not draft.name.strip():
@@ -57,10 +58,11 @@ class CreateEvent:
             raise InvalidRequest(f"An event may have at most {self.max_seats} seats")
         terms = check_terms(draft.terms) if draft.terms is not None else None
         status = initial_status(draft.status)
+        hold_seconds = check_hold_seconds(draft.hold_seconds)
         async with self.uow() as uow:
             stored = await uow.events.add(
                 principal.user_id, draft.name.strip(), draft.description, draft.venue_name,
-                config, draft.is_active, status,
+                config, draft.is_active, status, hold_seconds=hold_seconds,
             )
             if terms is not None:
                 await uow.event_terms.set(stored.id, terms)

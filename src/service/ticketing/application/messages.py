@@ -48,6 +48,7 @@ def status_update(booking: Booking) -> BookingStatusUpdate:
         booking_id=booking.id, buyer_id=booking.buyer_id, event_id=booking.event_id,
         status=booking.status, seat_positions=format_all(booking.seat_positions),
         total_price=booking.total_price, reason=booking.failure_reason,
+        expires_at=booking.expires_at,
     )
 
 
@@ -73,3 +74,11 @@ async def announce(
             await notifier.subsection_state(state_update(booking.event_id, stats))
     except Unavailable as e:
         log.warning("announce_failed booking_id=%s error=%r", booking.id, e)
+
+
+async def announce_counts(notifier: StatusNotifier, event_id: int, stats: SubsectionStats) -> None:
+    """Tell the event stream one subsection's new counts; best effort, as `announce`."""
+    try:
+        await notifier.subsection_state(state_update(event_id, stats))
+    except Unavailable as e:
+        log.warning("announce_failed event_id=%d error=%r", event_id, e)

@@ -36,7 +36,7 @@ from src.service.ticketing.application.ticket_ports import (
     RefundRepository,
 )
 from src.service.ticketing.application.ticket_views import Page
-from src.service.ticketing.application.views import BookingView, OutboxEntry
+from src.service.ticketing.application.views import BookingView, Expiry, OutboxEntry
 from src.service.ticketing.domain.booking import Booking, FailureReason
 from src.service.ticketing.domain.event import Event, EventQuery, SubsectionStats
 from src.service.ticketing.domain.idempotency import KeyUse, Operation
@@ -70,8 +70,10 @@ class EventRepository(Protocol):
     async def add(
         self, seller_id: int, name: str, description: str, venue_name: str,
         config: SeatingConfig, is_active: bool, status: EventStatus,
+        hold_seconds: int | None = None,
     ) -> Event:
-        """Store the event (in `status`), one available ticket per seat and zeroed stats."""
+        """Store the event (in `status`, with its payment deadline `hold_seconds`), one
+        available ticket per seat and zeroed stats."""
 
     async def move(self, event_id: int, transition: EventTransition) -> bool:
         """Compare-and-set of the event's status by `transition`; False when the event was
@@ -118,9 +120,19 @@ class BookingRepository(Protocol):
     async def release_published(self, booking_ids: list[UUID]) -> None:
         """The broker acknowledged these bookings' BookingCancelled: clear `release_pending`."""
 
-    async def pay(self, booking: Booking) -> tuple[Booking, SubsectionStats] | None:
-        """Compare-and-set by `lifecycle.PAY`; tickets → sold with codes. None when the status
-        changed meanwhile."""
+    async def pay(
+        self, booking: Booking, now: datetime
+    ) -> tuple[Booking, SubsectionStats] | None:
+        """Compare-and-set by `lifecycle.PAY` and on `expires_at` being unset or later than
+        `now`; tickets → sold with codes. None when the status changed meanwhile or the
+        deadline passed (spec/booking.md, rule 6)."""
+
+    async def expire_due(self, now: datetime, limit: int) -> Expiry:
+        """Compare-and-set by `lifecycle.EXPIRE` of up to `limit` bookings awaiting payment
+        whose `expires_at` is at or before `now`, oldest deadline first, claimed so that
+        concurrent sweepers skip each other's (and a paying request's) rows; their tickets go
+        back to available, their release is owed (`release_pending`), all in this
+        transaction (spec/booking.md, rule 6)."""
 
     async def claim_stale(
         self, older_than_s: float, backoff_cap_s: float, limit: int

@@ -12,7 +12,8 @@ from src.service.ticketing.domain.user import Principal
 @dataclass(frozen=True)
 class RecentBookings:
     """The caller's bookings on one event that are open or settled within the last
-    `recent_s` seconds, oldest first."""
+    `recent_s` seconds, oldest first; one past its payment deadline as `expired`
+    (spec/booking.md, rule 6)."""
 
     uow: UnitOfWorkFactory
     clock: Clock
@@ -21,4 +22,6 @@ class RecentBookings:
         """The bookings, oldest first."""
         since = self.clock.now() - timedelta(seconds=recent_s)
         async with self.uow() as uow:
-            return await uow.bookings.on_event(principal.user_id, event_id, since)
+            found = await uow.bookings.on_event(principal.user_id, event_id, since)
+        now = self.clock.now()
+        return [b.as_of(now) for b in found]

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from src.service.ticketing.domain.booking import Booking
+from src.service.ticketing.domain.event import SubsectionStats
 from src.service.ticketing.domain.ticket import Ticket
 
 
@@ -44,6 +45,15 @@ class OutboxEntry:
     booking: Booking
     attempts: int
     release: bool = False
+
+
+@dataclass(frozen=True)
+class Expiry:
+    """What one expiry sweep did (spec/booking.md, rule 6): the bookings it moved to
+    `expired`, and the new seat counts of their subsections, each with its event id."""
+
+    bookings: tuple[Booking, ...] = ()
+    counts: tuple[tuple[int, SubsectionStats], ...] = ()
 
 
 @dataclass(frozen=True)

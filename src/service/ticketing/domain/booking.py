@@ -1,8 +1,8 @@
-"""Booking: the request rules, the refusals of the status machine and the failure reasons the
-ticketing service writes (spec/booking.md, rules 1–5 and "Failure reasons"). The statuses and
-transitions themselves live in `src/service/lifecycle.py`."""
+"""Booking: the request rules, the refusals of the status machine, the payment deadline and the
+failure reasons the ticketing service writes (spec/booking.md, rules 1–6 and "Failure
+reasons"). The statuses and transitions themselves live in `src/service/lifecycle.py`."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 from uuid import UUID
@@ -10,6 +10,7 @@ from uuid import UUID
 from src.service.lifecycle import (
     CANCEL_HELD,
     CANCEL_UNSETTLED,
+    EXPIRE,
     PAY,
     BookingStatus,
     Transition,
@@ -43,6 +44,7 @@ _CANCEL_REFUSALS = {
     BookingStatus.CANCELLED: "Booking already in terminal state",
     BookingStatus.FAILED: "Cannot cancel failed booking",
     BookingStatus.REFUNDED: "Cannot cancel a refunded booking",
+    BookingStatus.EXPIRED: "Cannot cancel an expired booking",
 }
 _PAY_REFUSALS = {
     BookingStatus.PROCESSING: "Cannot pay booking in processing state",
@@ -50,6 +52,7 @@ _PAY_REFUSALS = {
     BookingStatus.CANCELLED: "Cannot pay cancelled booking",
     BookingStatus.FAILED: "Cannot pay failed booking",
     BookingStatus.REFUNDED: "Cannot pay refunded booking",
+    BookingStatus.EXPIRED: "Booking has expired",
 }
 
 
@@ -58,7 +61,9 @@ class Booking:
     """A buyer's request for 1–4 seats of one subsection, and what became of it.
 
     `seat_positions` are the seats asked for (manual) until the booking settles, then the
-    seats it holds; `total_price` is in minor units.
+    seats it holds; `total_price` is in minor units. `expires_at` is the payment deadline of
+    a booking that settled holding seats on an event with one, else None (no limit:
+    spec/booking.md, rule 6).
     """
 
     id: UUID
@@ -75,6 +80,18 @@ class Booking:
     updated_at: datetime
     paid_at: datetime | None = None
     failure_reason: str | None = None
+    expires_at: datetime | None = None
+
+    def is_due(self, now: datetime) -> bool:
+        """True when the booking awaits payment and its deadline is at or before `now`: it is
+        expired, whether or not the sweeper has written so yet (spec/booking.md, rule 6)."""
+        return (EXPIRE.allows(self.status) and self.expires_at is not None
+                and self.expires_at <= now)
+
+    def as_of(self, now: datetime) -> "Booking":
+        """The booking as a reader at `now` must see it: `expired` once due (the lazy half of
+        rule 6), else unchanged."""
+        return replace(self, status=EXPIRE.target) if self.is_due(now) else self
 
 
 def check_seat_request(

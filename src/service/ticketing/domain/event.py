@@ -4,8 +4,25 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from src.service.lifecycle import TAKES_BOOKINGS, EventStatus
+from src.service.ticketing.domain.errors import InvalidRequest
 from src.service.ticketing.domain.refund_policy import EventTerms
 from src.service.ticketing.domain.seating import SeatingConfig
+
+# The payment deadline a seller may set, in seconds (spec/booking.md, rule 6).
+MIN_HOLD_S, MAX_HOLD_S = 30, 86_400
+
+
+def check_hold_seconds(value: int | None) -> int | None:
+    """An event's `hold_seconds`: None (no payment deadline, the default) or a whole number of
+    seconds from `MIN_HOLD_S` to `MAX_HOLD_S`; raises `InvalidRequest` otherwise
+    (spec/booking.md, rule 6)."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not (
+            MIN_HOLD_S <= value <= MAX_HOLD_S):
+        raise InvalidRequest(f"hold_seconds must be a whole number of seconds from {MIN_HOLD_S}"
+                             f" to {MAX_HOLD_S}, or null for no payment deadline")
+    return value
 
 
 @dataclass(frozen=True)
@@ -34,7 +51,8 @@ class Attendance:
 class Event:
     """An event; `stats` and `attendance` are filled only where a use case asks for them.
     `terms` (dates, refunds) can change after creation: decisions read them from PostgreSQL,
-    never from the layout cache (spec/tickets.md, rule 13)."""
+    never from the layout cache (spec/tickets.md, rule 13). `hold_seconds` is the payment
+    deadline of its held bookings, None for none (spec/booking.md, rule 6)."""
 
     id: int
     seller_id: int
@@ -48,6 +66,7 @@ class Event:
     stats: tuple[SubsectionStats, ...] = field(default=())
     attendance: Attendance | None = None
     terms: EventTerms = field(default=EventTerms())
+    hold_seconds: int | None = None
 
     @property
     def on_sale(self) -> bool:

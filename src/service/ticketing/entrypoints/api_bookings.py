@@ -77,8 +77,9 @@ async def pay_booking(
     booking_id: UUID, response: Response, caller: Caller, service: Service,
     idempotency_key: KeyHeader = None,
 ) -> BookingDetail:
-    """Mock payment of a pending_payment booking; its tickets are sold and get codes. A retry
-    under the same `Idempotency-Key` answers 200 with the booking as it is now."""
+    """Mock payment of a pending_payment booking; its tickets are sold and get codes. Past the
+    booking's `expires_at` it is refused with 400 `Booking has expired` (spec/booking.md, rule
+    6). A retry under the same `Idempotency-Key` answers 200 with the booking as it is now."""
     reply = await service.pay_booking(caller, booking_id, parse_key(idempotency_key))
     mark_replayed(response, reply)
     return BookingDetail.of(await service.get_booking(caller, booking_id))

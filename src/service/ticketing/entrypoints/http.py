@@ -48,11 +48,12 @@ def _install_error_handlers(app: FastAPI) -> None:
 
 @asynccontextmanager
 async def _running(app: FastAPI) -> AsyncIterator[None]:
-    """Lifespan of the real app: open PostgreSQL, Kvrocks and Kafka, run the outbox relay and
-    the refund relay."""
+    """Lifespan of the real app: open PostgreSQL, Kvrocks and Kafka, run the outbox relay,
+    the refund relay and the expiry sweeper."""
     configure_logging()
     async with running() as wired, refund_relay(wired), sweeping(
-            "outbox", wired.relay_outbox, wired.settings.outbox_interval_s):
+            "outbox", wired.relay_outbox, wired.settings.outbox_interval_s), sweeping(
+            "expiry", wired.expire_holds, wired.settings.expiry_interval_s):
         app.state.ticketing = wired
         freeze_startup_heap()
         yield

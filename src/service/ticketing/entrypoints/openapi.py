@@ -72,6 +72,15 @@ ROUTE_ERRORS: dict[tuple[str, str], tuple[int, ...]] = {
     ("get", "/api/event/{event_id}/check-ins"): (400, 401, 403, 404, 503),
     ("get", "/health"): (),
 }
+# Where a route's answer says more than the status's general description.
+ROUTE_DETAILS: dict[tuple[str, str], dict[int, str]] = {
+    ("post", "/api/booking/{booking_id}/pay"): {
+        400: DESCRIPTIONS[400] + "; the status refuses payment (spec/booking.md, rule 5), e.g. "
+             "`Booking has expired` once its payment deadline passed (rule 6)"},
+    ("patch", "/api/booking/{booking_id}"): {
+        400: DESCRIPTIONS[400] + "; the status refuses cancelling (spec/booking.md, rule 5), "
+             "e.g. `Cannot cancel an expired booking` once its payment deadline passed"},
+}
 _LOGIN = ("post", "/api/user/login")  # a 401 there is a wrong password, not a missing session
 SSE_EVENTS = {
     "/api/event/{event_id}/sse": ("initial_status", "status_update", "attendance"),
@@ -109,7 +118,8 @@ def _refine(document: dict[str, Any]) -> None:
             responses = operation["responses"]
             responses.pop("422", None)
             for status in ROUTE_ERRORS[(method, path)]:
-                responses[str(status)] = {"description": DESCRIPTIONS[status], "content": {
+                described = ROUTE_DETAILS.get((method, path), {}).get(status, DESCRIPTIONS[status])
+                responses[str(status)] = {"description": described, "content": {
                     "application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}}
             if 401 in ROUTE_ERRORS[(method, path)] and (method, path) != _LOGIN:
                 operation["security"] = [{"bearer": []}, {"cookie": []}]

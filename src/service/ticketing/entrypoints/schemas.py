@@ -76,11 +76,13 @@ class EventCreate(TermsIn):
     seating_config: dict = Field(json_schema_extra=ex.SEATING_CONFIG)
     is_active: bool = True
     status: Text | None = Field(default=None, max_length=32)  # `draft` or `on_sale` (default)
+    # Payment deadline of held bookings, 30 to 86400 s; null: none (spec/booking.md, rule 6).
+    hold_seconds: Int32 | None = None
 
     def to_draft(self) -> EventDraft:
         """The use case's input."""
         return EventDraft(self.name, self.description, self.venue_name, self.seating_config,
-                          self.is_active, self.to_terms(), self.status)
+                          self.is_active, self.to_terms(), self.status, self.hold_seconds)
 
 
 class EventStatusIn(Strict):
@@ -127,6 +129,7 @@ class EventOut(BaseModel):
     refunds_enabled: bool = True
     refund_policy: list[RefundTierIO] = []
     timezone: str | None = None
+    hold_seconds: int | None = None
 
     @classmethod
     def of(cls, event: Event) -> "EventOut":
@@ -139,6 +142,7 @@ class EventOut(BaseModel):
             seating_config=event.seating_config.to_dict(), is_active=event.is_active,
             status=event.status.value, created_at=event.created_at, subsections=subsections,
             attendance=attendance, **TermsOut.fields_of(event.terms),
+            hold_seconds=event.hold_seconds,
         )
 
 
@@ -234,6 +238,7 @@ class BookingOut(BaseModel):
     created_at: datetime
     updated_at: datetime
     paid_at: datetime | None = None
+    expires_at: datetime | None = None  # payment deadline, if the event has one (rule 6)
 
     @classmethod
     def fields_of(cls, b: Booking) -> dict:
@@ -244,6 +249,7 @@ class BookingOut(BaseModel):
             status=b.status.value, seat_selection_mode=b.seat_selection_mode.value,
             seat_positions=format_all(b.seat_positions), failure_reason=b.failure_reason,
             created_at=b.created_at, updated_at=b.updated_at, paid_at=b.paid_at,
+            expires_at=b.expires_at,
         )
 
     @classmethod
