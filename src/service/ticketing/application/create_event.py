@@ -7,6 +7,7 @@ from src.service.ticketing.application.ports import UnitOfWorkFactory
 from src.service.ticketing.domain.errors import Forbidden, InvalidRequest
 from src.service.ticketing.domain.event import Event
 from src.service.ticketing.domain.refund_policy import EventTerms, check_terms
+from src.service.ticketing.domain.sales import SalesPolicy, check_sales
 from src.service.ticketing.domain.seating import MAX_SEATS_PER_EVENT, parse_seating_config
 from src.service.ticketing.domain.user import Principal, Role
 
@@ -23,6 +24,7 @@ class EventDraft:
     is_active: bool = True
     terms: EventTerms | None = None  # dates and refunds; None keeps the defaults
     status: str | None = None  # `draft` or `on_sale`; None is `on_sale` (spec/tickets.md, rule 18)
+    sales: SalesPolicy = SalesPolicy()  # window and per-buyer limits (spec/booking.md, 10–12)
 
 
 def initial_status(asked: str | None) -> EventStatus:
@@ -56,6 +58,7 @@ class CreateEvent:
         if config.total_seats > self.max_seats:
             raise InvalidRequest(f"An event may have at most {self.max_seats} seats")
         terms = check_terms(draft.terms) if draft.terms is not None else None
+        sales = check_sales(draft.sales)
         status = initial_status(draft.status)
         async with self.uow() as uow:
             stored = await uow.events.add(
@@ -64,6 +67,8 @@ class CreateEvent:
             )
             if terms is not None:
                 await uow.event_terms.set(stored.id, terms)
+            if sales != SalesPolicy():
+                await uow.event_terms.set_sales(stored.id, sales)
             event = await uow.events.get(stored.id, with_stats=True)
         assert event is not None, "the event was stored in this transaction"
         return event

@@ -5,6 +5,7 @@ from datetime import datetime
 
 from src.service.lifecycle import TAKES_BOOKINGS, EventStatus
 from src.service.ticketing.domain.refund_policy import EventTerms
+from src.service.ticketing.domain.sales import SalesPolicy
 from src.service.ticketing.domain.seating import SeatingConfig
 
 
@@ -34,7 +35,9 @@ class Attendance:
 class Event:
     """An event; `stats` and `attendance` are filled only where a use case asks for them.
     `terms` (dates, refunds) can change after creation: decisions read them from PostgreSQL,
-    never from the layout cache (spec/tickets.md, rule 13)."""
+    never from the layout cache (spec/tickets.md, rule 13). `sales` (window, per-buyer limits)
+    can change too; the accept path reads it from the cache, so a change reaches every
+    process within the cache's TTL (spec/booking.md, rules 10–12)."""
 
     id: int
     seller_id: int
@@ -48,12 +51,18 @@ class Event:
     stats: tuple[SubsectionStats, ...] = field(default=())
     attendance: Attendance | None = None
     terms: EventTerms = field(default=EventTerms())
+    sales: SalesPolicy = field(default=SalesPolicy())
 
     @property
     def on_sale(self) -> bool:
         """True when the event takes bookings: active and `on_sale` (spec/tickets.md, rule
         18)."""
         return self.is_active and self.status is TAKES_BOOKINGS
+
+    def sales_open(self, now: datetime) -> bool:
+        """True when the event takes bookings at `now`: on sale and inside its sale window
+        (spec/booking.md, rule 10)."""
+        return self.on_sale and self.sales.window_open(now)
 
 
 @dataclass(frozen=True)
