@@ -69,6 +69,29 @@ class FakeEventTerms:
     async def set(self, event_id, terms):
         self.store.events[event_id] = replace(self.store.events[event_id], terms=terms)
 
+    async def set_sales(self, event_id, sales):
+        self.store.events[event_id] = replace(self.store.events[event_id], sales=sales)
+
+    async def set_details(self, event_id, name, description, venue_name):
+        self.store.events[event_id] = replace(self.store.events[event_id], name=name,
+                                              description=description, venue_name=venue_name)
+
+    async def set_layout(self, event_id, config, reseat):
+        event = self.store.events[event_id]
+        self.store.events[event_id] = replace(event, seating_config=config, stats=tuple(
+            replace(s, price=config.section(s.section).price) for s in event.stats
+            if config.section(s.section) is not None))
+
+    async def lock(self, event_id):
+        """Whether the event has a booking; a concurrent change pending in the store (a
+        booking arriving) happens first, as it would while the lock is waited for."""
+        interleave = getattr(self.store, "interleave", None)
+        if interleave is not None:
+            interleave()
+        if event_id not in self.store.events:
+            return None
+        return any(b.event_id == event_id for b in self.store.bookings.values())
+
 
 class FakeRefunds:
     """Refunds with the compare-and-set rules of the PostgreSQL adapter."""

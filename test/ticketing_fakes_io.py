@@ -8,9 +8,11 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from uuid import UUID
 
+from src.service.lifecycle import LIMIT_COUNTED, OPEN
 from src.service.ticketing.application.ports import PublishFailed, Unavailable
 from src.service.ticketing.domain.booking import Booking
 from src.service.ticketing.domain.idempotency import KeyUse, Operation
+from src.service.ticketing.domain.sales import Holding, admit
 from test.ticketing_fakes import FixedClock, Store
 
 
@@ -25,9 +27,18 @@ class FakeInbox:
     def _since(self) -> datetime:
         return self.clock.now() - timedelta(seconds=self.ttl_s)
 
-    async def add(self, booking: Booking, key: str | None = None) -> KeyUse | None:
+    async def add(self, booking: Booking, key: str | None = None,
+                  limited: bool = False) -> KeyUse | None:
         if self.fail_with is not None:
             raise self.fail_with
+        if limited:  # the adapter's rule: what the buyer holds of the event, then admit
+            event = self.store.events[booking.event_id]
+            mine = [b for b in self.store.bookings.values()
+                    if (b.buyer_id, b.event_id) == (booking.buyer_id, booking.event_id)
+                    and b.status in LIMIT_COUNTED]
+            held = Holding(sum(b.quantity for b in mine),
+                           sum(b.status in OPEN for b in mine))
+            admit(event.sales, held, booking.quantity)
         if key is not None:
             used = self.store.key_use(booking.buyer_id, key, self._since())
             if used is not None:

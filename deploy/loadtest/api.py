@@ -101,10 +101,13 @@ class Api:
         login = {"email": email, "password": password}
         return (await self._expect(200, "POST", "api/user/login", body=login))["access_token"]
 
-    async def create_event(self, token: str, name: str, config: dict) -> dict:
-        """POST /api/event as a seller; returns the event."""
+    async def create_event(
+        self, token: str, name: str, config: dict, rules: dict | None = None
+    ) -> dict:
+        """POST /api/event as a seller, with the on-sale `rules` fields (sale window, limits)
+        when given; returns the event."""
         body = {"name": name, "venue_name": "load test", "seating_config": config}
-        return await self._expect(201, "POST", "api/event", token, body)
+        return await self._expect(201, "POST", "api/event", token, body | (rules or {}))
 
     async def event(self, event_id: int) -> dict:
         """GET /api/event/{id}."""

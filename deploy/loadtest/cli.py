@@ -52,6 +52,9 @@ def _load(p: argparse.ArgumentParser, quantity: str, buyers: int) -> None:
                    help="send an Idempotency-Key with every booking (default); without keys "
                    "nothing is retried, since a retry could book twice")
     p.add_argument("--seed", type=int, default=None, help="random seed (quantities, targets)")
+    p.add_argument("--max-tickets-per-buyer", type=int, default=None,
+                   help="create the event(s) with this per-buyer ticket limit, to measure the "
+                   "accept path with limits on (spec/booking.md, rule 11; default: none)")
     p.add_argument("--reports", default="reports", help="directory of JSON and PNG reports")
 
 
@@ -84,6 +87,10 @@ def parser() -> argparse.ArgumentParser:
     spike.add_argument("--max-seconds", type=float, default=300.0, help="spike deadline")
     spike.add_argument("--max-requests", type=int, default=None,
                        help="request budget (default 20 × seats)")
+    spike.add_argument("--on-sale-in", type=float, default=None, metavar="SECONDS",
+                       help="flash-sale shape: the event's sales open SECONDS after it is "
+                       "created; buyers log in meanwhile, a booking sent early is retried at "
+                       "the opening, and the report measures from it")
     steady = sub.add_parser("sustained", help="fixed arrival rate for a fixed duration")
     _load(steady, "1-4", 200)
     steady.add_argument("--rate", type=float, default=2000.0, help="bookings per second")

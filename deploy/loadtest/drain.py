@@ -19,7 +19,7 @@ from deploy.loadtest import output
 from deploy.loadtest.api import Api
 from deploy.loadtest.consumers import NotConsumers, check_consumers, parse_pids, paused, resume
 from deploy.loadtest.drain_report import DRAIN_KEYS, drain_layout, drain_report
-from deploy.loadtest.fixtures import Stage, prepare
+from deploy.loadtest.fixtures import Stage, prepare, rules
 from deploy.loadtest.lag import wait_lag
 from deploy.loadtest.progress import note
 from deploy.loadtest.recorder import Recorder
@@ -111,7 +111,7 @@ async def drain(args) -> int:
         try:
             await wait_healthy(api)
             note(f"[setup] event of {seats_of(config)} seats, {args.buyers} buyers logging in…")
-            stage = await prepare(api, stamp, config, args.buyers)
+            stage = await prepare(api, stamp, config, args.buyers, rules=rules(args))
             backlog = await build_backlog(args, api, stage, pids)
         finally:
             await api.close()

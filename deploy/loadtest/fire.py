@@ -7,12 +7,15 @@ from deploy.loadtest.recorder import ACCEPTED, TRANSPORT_ERROR, Recorder, Sample
 from deploy.loadtest.targets import SOLD_OUT, Pool, Target
 
 OFF_SALE = "Event is not on sale"
+NOT_STARTED = "Sales have not started"
+EARLY = -1  # what `fire` returns for a refusal because the sale window has not opened
 
 
 async def fire(
     api: Api, rec: Recorder, pool: Pool, token: str, target: Target, quantity: int
 ) -> int:
-    """Book `quantity` seats of `target`; returns the HTTP status (0 = transport error)."""
+    """Book `quantity` seats of `target`; returns the HTTP status (0 = transport error), or
+    `EARLY` for a 400 "Sales have not started …" (spec/booking.md, rule 10)."""
     sent = rec.now()
     try:
         status, body = await api.book(token, target.event_id, target.section, target.subsection,
@@ -26,6 +29,9 @@ async def fire(
         pool.refused(target, quantity)
     elif status == 400 and body.get("detail") == OFF_SALE:
         pool.close_all()
+    elif status == 400 and str(body.get("detail", "")).startswith(NOT_STARTED):
+        rec.early += 1
+        return EARLY
     return status
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from deploy.loadtest.api import Api
 
@@ -19,6 +21,7 @@ class Stage:
     event_ids: list[int]
     config: dict
     tokens: list[str]
+    opens_at: float | None = None  # the sales window's start (epoch seconds), when set
 
     @property
     def event_id(self) -> int:
@@ -26,14 +29,28 @@ class Stage:
         return self.event_ids[0]
 
 
-async def prepare(api: Api, run_id: str, config: dict, buyers: int, events: int = 1) -> Stage:
-    """Create the seller and `events` events of layout `config`, then register and log in
-    `buyers` buyers."""
+def rules(args) -> dict:
+    """The on-sale fields every event of a run is created with (spec/booking.md, rule 11)."""
+    limit = args.max_tickets_per_buyer
+    return {} if limit is None else {"max_tickets_per_buyer": limit}
+
+
+async def prepare(
+    api: Api, run_id: str, config: dict, buyers: int, events: int = 1,
+    rules: dict | None = None, on_sale_in: float | None = None,
+) -> Stage:
+    """Create the seller and `events` events of layout `config` with the on-sale `rules`
+    fields, their sales opening `on_sale_in` seconds from now when given, then register and
+    log in `buyers` buyers."""
     seller = await api.account(f"lt-{run_id}-seller@load.test", PASSWORD, "seller")
+    rules = dict(rules or {})
+    opens_at = None if on_sale_in is None else time.time() + on_sale_in
+    if opens_at is not None:
+        rules["sales_start"] = datetime.fromtimestamp(opens_at, UTC).isoformat()
     event_ids: list[int] = []
     for i in range(events):  # one at a time: each writes up to 200,000 ticket rows
         name = f"load test {run_id}" + (f" #{i + 1}" if i else "")
-        event_ids.append((await api.create_event(seller, name, config))["id"])
+        event_ids.append((await api.create_event(seller, name, config, rules))["id"])
     limit = asyncio.Semaphore(SETUP_PARALLEL)
 
     async def buyer(i: int) -> str:
@@ -41,4 +58,4 @@ async def prepare(api: Api, run_id: str, config: dict, buyers: int, events: int 
             return await api.account(f"lt-{run_id}-b{i}@load.test", PASSWORD, "buyer")
 
     tokens = await asyncio.gather(*(buyer(i) for i in range(buyers)))
-    return Stage(event_ids=event_ids, config=config, tokens=list(tokens))
+    return Stage(event_ids=event_ids, config=config, tokens=list(tokens), opens_at=opens_at)

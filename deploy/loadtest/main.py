@@ -20,7 +20,7 @@ from deploy.loadtest import output
 from deploy.loadtest.api import Api, ApiError, NotLoopback
 from deploy.loadtest.cli import parser
 from deploy.loadtest.drain import drain
-from deploy.loadtest.fixtures import Stage, prepare
+from deploy.loadtest.fixtures import Stage, prepare, rules
 from deploy.loadtest.progress import note
 from deploy.loadtest.recorder import Recorder
 from deploy.loadtest.report import Settled, add_up, build_report, format_table, merge_settled
@@ -75,7 +75,10 @@ async def load(args) -> int:
         await wait_healthy(api)
         note(f"[setup] {events} event(s) of {seats_of(config)} seats, "
              f"{args.buyers} buyers logging in…")
-        stage = await prepare(api, stamp, config, args.buyers, events)
+        stage = await prepare(api, stamp, config, args.buyers, events, rules(args),
+                              getattr(args, "on_sale_in", None))
+        if stage.opens_at is not None:
+            note(f"[setup] buyers ready {stage.opens_at - time.time():.1f}s before sales open")
         pool = Pool(targets_of(stage.event_ids, config), *args.quantity)
         with collector_paused():
             rec = await drive(args, api, stage, pool, rng)
@@ -128,9 +131,11 @@ def run_facts(args, stage: Stage, stamp: str, rec: Recorder, pool: Pool) -> dict
         "subsections": len(subsections_of(stage.config)) * events, "buyers": args.buyers,
         "quantity": "-".join(map(str, args.quantity)), "sabotage": args.sabotage,
         "bookings_dropped": rec.dropped, "sold_out": pool.open_count == 0,
+        "max_tickets_per_buyer": args.max_tickets_per_buyer,
     }
     if args.mode == "sellout":
-        facts["concurrency"] = args.concurrency
+        facts |= {"concurrency": args.concurrency, "on_sale_in_s": args.on_sale_in,
+                  "bookings_early": rec.early}
     else:
         facts |= {"target_rate": args.rate, "duration_s": args.duration}
     return facts

@@ -33,10 +33,16 @@ class Recorder:
     rejected: int = 0
     errors: int = 0
     dropped: int = 0
+    early: int = 0  # bookings refused because the sale window had not opened yet
 
-    def start(self) -> None:
-        """Mark the moment of the first request."""
-        self.origin, self.origin_wall = time.perf_counter(), time.time()
+    def start(self, at_wall: float | None = None) -> None:
+        """Mark the moment of the first request, or the wall-clock moment `at_wall` (the
+        opening of sales in the on-sale mode: requests sent before it have negative times)."""
+        now, wall = time.perf_counter(), time.time()
+        if at_wall is None:
+            self.origin, self.origin_wall = now, wall
+        else:
+            self.origin, self.origin_wall = now + (at_wall - wall), at_wall
 
     def now(self) -> float:
         """Seconds since the first request."""

@@ -139,6 +139,13 @@ SEATS_OF: dict[BookingStatus, TicketStatus] = {
     if t.tickets is not None and t.tickets[1] is not TicketStatus.AVAILABLE
 }
 HOLDING: frozenset[BookingStatus] = frozenset(SEATS_OF)
+# What a per-buyer ticket limit counts (spec/booking.md, rule 11): a buyer's bookings of an
+# event while they hold or may still hold seats, paid ones included. Any other status (failed,
+# cancelled, refunded, and every final status added later) gives the tickets back by itself:
+# the count is read from the bookings, so no status change has a counter to release.
+LIMIT_COUNTED: frozenset[BookingStatus] = frozenset(
+    {BookingStatus.PROCESSING, BookingStatus.PENDING_PAYMENT, BookingStatus.COMPLETED}
+)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ import pytest
 
 from src.service.lifecycle import IssuedTicketStatus
 from src.service.ticketing.adapters.postgres import PostgresUnitOfWork
-from src.service.ticketing.application.update_event_terms import TermsChange
+from src.service.ticketing.application.update_event import EventChange
 from src.service.ticketing.domain.errors import InvalidRequest
 from src.service.ticketing.domain.issued_ticket import Attendee
 from src.service.ticketing.domain.refund_policy import DEFAULT_TIERS, EventTerms, RefundTier
@@ -85,7 +85,7 @@ async def test_event_terms_round_trip_through_postgres(pg_pool):
                                            (RefundTier(2, 40),)))
     event = await svc.create_event(seller, draft)
     assert (event.terms.starts_at, event.terms.tiers) == (start, (RefundTier(2, 40),))
-    change = TermsChange(frozenset({"tiers", "refunds_enabled"}), refunds_enabled=False)
-    updated = await svc.tickets.update_terms(seller, event.id, change)
+    change = EventChange({"tiers": DEFAULT_TIERS, "refunds_enabled": False})
+    updated = await svc.tickets.update_event(seller, event.id, change)
     assert (updated.terms.tiers, updated.terms.refunds_enabled) == (DEFAULT_TIERS, False)
     assert (await svc.get_event(event.id)).terms.ends_at == start + timedelta(hours=2)

@@ -85,7 +85,7 @@ from src.service.ticketing.application.stream_slots import StreamSlots
 from src.service.ticketing.application.ticket_ports import PaymentProvider, QrRenderer
 from src.service.ticketing.application.ticket_qr import TicketQr
 from src.service.ticketing.application.transfer_ticket import TransferTicket
-from src.service.ticketing.application.update_event_terms import UpdateEventTerms
+from src.service.ticketing.application.update_event import UpdateEvent
 from src.service.ticketing.settings import InsecureSettings, TicketingSettings
 
 log = logging.getLogger(__name__)
@@ -130,7 +130,7 @@ class TicketUseCases:
     check_in_batch: CheckInBatch
     list_scans: ListScans
     transfer: TransferTicket
-    update_terms: UpdateEventTerms
+    update_event: UpdateEvent
     change_status: ChangeEventStatus
     cancel_event: CancelEvent
     refund_ticket: RefundTicket
@@ -186,7 +186,8 @@ def build_tickets(
         check_in=CheckIn(uow, layouts, clock, notifier),
         check_in_batch=CheckInBatch(uow, layouts, clock, notifier),
         list_scans=ListScans(uow, layouts), transfer=TransferTicket(uow),
-        update_terms=UpdateEventTerms(uow, layouts), change_status=ChangeEventStatus(uow, layouts),
+        update_event=UpdateEvent(uow, layouts, settings.max_seats_per_event),
+        change_status=ChangeEventStatus(uow, layouts),
         cancel_event=CancelEvent(uow, layouts, dispatch, notifier, refunder),
         refund_ticket=RefundTicket(uow, refunder), refund_booking=RefundBooking(uow, refunder),
         relay_refunds=RelayRefunds(uow, layouts, payments, dispatch,

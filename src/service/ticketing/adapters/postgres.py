@@ -26,6 +26,8 @@ from src.service.ticketing.adapters.postgres_refunds import PostgresRefundReposi
 from src.service.ticketing.adapters.postgres_rows import stats_from_row, ticket_from_row
 from src.service.ticketing.adapters.postgres_terms import (
     PostgresEventTermsRepository,
+    insert_seats,
+    sales_from_row,
     terms_from_row,
 )
 from src.service.ticketing.adapters.postgres_tickets import PostgresIssuedTicketRepository
@@ -36,8 +38,6 @@ from src.service.ticketing.domain.event import Event, EventQuery, SubsectionStat
 from src.service.ticketing.domain.seating import SeatingConfig, parse_seating_config
 from src.service.ticketing.domain.ticket import Ticket
 from src.service.ticketing.domain.user import Role, User
-
-TICKET_COLUMNS = ["event_id", "section", "subsection", "row", "seat", "price"]
 
 
 class PostgresUnitOfWork:
@@ -162,6 +162,7 @@ def _event(row: asyncpg.Record, stats: tuple[SubsectionStats, ...] = ()) -> Even
         seating_config=parse_seating_config(json.loads(row["seating_config"])),
         is_active=row["is_active"], status=EventStatus(row["status"]), created_at=row["created_at"],
         stats=stats, terms=terms_from_row(row), hold_seconds=row["hold_seconds"],
+        sales=sales_from_row(row),
     )
 
 
@@ -184,20 +185,7 @@ class PostgresEventRepository:
             seller_id, name, description, venue_name, json.dumps(config.to_dict()), is_active,
             str(status), hold_seconds,
         )
-        event_id, rows, cols = row["id"], config.rows, config.cols
-        subsections = [(s, n) for s in config.sections for n in range(1, s.subsections + 1)]
-        await self._conn.copy_records_to_table(
-            "tickets", columns=TICKET_COLUMNS,
-            records=(
-                (event_id, s.name, n, r, c, s.price)
-                for s, n in subsections for r in range(1, rows + 1) for c in range(1, cols + 1)
-            ),
-        )
-        await self._conn.executemany(
-            "INSERT INTO subsection_stats (event_id, section, subsection, total, available) "
-            "VALUES ($1, $2, $3, $4, $4)",
-            [(event_id, s.name, n, rows * cols) for s, n in subsections],
-        )
+        await insert_seats(self._conn, row["id"], config)
         return _event(row)
 
     async def move(self, event_id: int, transition: EventTransition) -> bool:

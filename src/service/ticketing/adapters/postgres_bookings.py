@@ -98,8 +98,10 @@ _PAY = _move_bookings(PAY, ", paid_at = now()",
 _PAY_TICKETS = (
     f"SELECT id FROM tickets WHERE booking_id = $1 AND {PAY.tickets_guard()} FOR UPDATE"
 )
+# A seat sells at what its booking pays, whatever the section costs now (spec/booking.md,
+# rule 13: a price change applies only to bookings made after it).
 _SELL = (
-    f"UPDATE tickets SET status = '{PAY.ticket_move()[1]}', updated_at = now() "
+    f"UPDATE tickets SET status = '{PAY.ticket_move()[1]}', price = $2, updated_at = now() "
     "WHERE id = ANY($1::bigint[])"
 )
 # A release owed (cancel, give up) is re-sent from its first attempt's backoff on.
@@ -201,9 +203,10 @@ class PostgresBookingRepository:
         ids = [r["id"] for r in await self._conn.fetch(_PAY_TICKETS, booking.id)]
         if len(ids) != booking.quantity:
             raise SeatStateConflict(f"booking {booking.id}: {len(ids)} reserved tickets")
-        await self._conn.execute(_SELL, ids)
+        paid = booking_from_row(row)
+        await self._conn.execute(_SELL, ids, paid.total_price // paid.quantity)
         await issue_tickets(self._conn, booking.buyer_id, ids)
-        return booking_from_row(row), await self._stats(booking, PAY, len(ids))
+        return paid, await self._stats(booking, PAY, len(ids))
 
     async def expire_due(self, now: datetime, limit: int) -> Expiry:
         """Compare-and-set by `EXPIRE` of up to `limit` bookings due at `now` (SKIP LOCKED),

@@ -7,6 +7,14 @@ whose key was new, so key and booking commit together; a request whose key was t
 resolved to what the key stands for (one more read, only when that happens). A row that fails
 on its own (its buyer or event deleted meanwhile) fails only its request: the batch is split
 in halves and retried until the bad rows stand alone.
+
+Bookings of an event with per-buyer limits (spec/booking.md, rules 11–12) take a longer way,
+in one transaction: an advisory lock per (event, buyer) of the batch, taken in a fixed order,
+then one read of what each buyer holds of the event (their bookings in
+`lifecycle.LIMIT_COUNTED`, and the limits as PostgreSQL has them now), then the insert of the
+requests that fit, in arrival order; the others are refused, each alone. The read comes in a
+statement after the locks, so it sees every booking committed by whoever held a lock before
+(spec/decisions.md, "Per-buyer limits are counted from the bookings").
 """
 
 import logging
@@ -15,15 +23,16 @@ import asyncpg
 
 from src.platform.batching import Coalescer
 from src.platform.db import UNAVAILABLE
-from src.service.lifecycle import INITIAL
+from src.service.lifecycle import INITIAL, LIMIT_COUNTED, OPEN, sql_in
 from src.service.ticketing.adapters.postgres_keys import USES, uses_by_key
 from src.service.ticketing.application.ports import Unavailable
 from src.service.ticketing.domain.booking import Booking
-from src.service.ticketing.domain.errors import NotAuthenticated, NotFound
+from src.service.ticketing.domain.errors import DomainError, NotAuthenticated, NotFound
 from src.service.ticketing.domain.idempotency import KeyUse, Operation
+from src.service.ticketing.domain.sales import Holding, SalesPolicy, admit
 
 log = logging.getLogger(__name__)
-Item = tuple[Booking, str | None]
+Item = tuple[Booking, str | None, bool]  # the booking, its key, whether its event limits buyers
 Outcome = KeyUse | Exception | None
 
 _INTO = """INSERT INTO bookings (id, buyer_id, event_id, section, subsection, quantity,
@@ -47,6 +56,21 @@ _INSERT_KEYED = f"""WITH claimed AS (
 {_ROWS.format(keys=', $11::text[]', key=', key')}
 WHERE b.key IS NULL OR b.id IN (SELECT booking_id FROM claimed)
 RETURNING id"""
+
+# The arrays come sorted from Python: every batch takes its locks in the same order, so two
+# batches never wait for each other in a cycle.
+_LOCK = "SELECT pg_advisory_xact_lock(e, b) FROM unnest($1::int[], $2::int[]) AS p(e, b)"
+_HELD = f"""
+SELECT p.e AS event_id, p.b AS buyer_id, e.max_tickets_per_buyer AS max_tickets,
+       e.one_open_booking_per_buyer AS one_open,
+       coalesce(sum(k.quantity), 0)::int AS tickets,
+       count(k.id) FILTER (WHERE {sql_in('k.status', OPEN)})::int AS open_bookings
+FROM unnest($1::int[], $2::int[]) AS p(e, b)
+JOIN events e ON e.id = p.e
+LEFT JOIN bookings k ON k.buyer_id = p.b AND k.event_id = p.e
+     AND {sql_in('k.status', LIMIT_COUNTED)}
+GROUP BY p.e, p.b, e.max_tickets_per_buyer, e.one_open_booking_per_buyer
+"""
 
 
 def _columns(bookings: list[Booking]) -> list[tuple[object, ...]]:
@@ -83,14 +107,17 @@ class PostgresBookingInbox:
     def __init__(self, pool: asyncpg.Pool, key_ttl_s: float = 86400.0,
                  acquire_timeout_s: float = 10.0, max_batch: int = 1000) -> None:
         self._pool, self._ttl_s, self._timeout_s = pool, key_ttl_s, acquire_timeout_s
-        self._adds: Coalescer[Item, Outcome] = Coalescer(self._insert, max_batch)
+        self._adds: Coalescer[Item, Outcome] = Coalescer(self._flush, max_batch)
         self._finds: Coalescer[tuple[int, str], KeyUse | None] = Coalescer(self._find, max_batch)
 
-    async def add(self, booking: Booking, key: str | None = None) -> KeyUse | None:
+    async def add(
+        self, booking: Booking, key: str | None = None, limited: bool = False
+    ) -> KeyUse | None:
         """Store `booking` (with `key`), committed, together with every booking added
-        meanwhile; or what `key` already stands for. Raises `NotAuthenticated`, `NotFound`,
-        `Unavailable`."""
-        outcome = await self._adds.submit((booking, key))
+        meanwhile; or what `key` already stands for. `limited`: its event has per-buyer
+        limits, checked atomically with the insert. Raises `NotAuthenticated`, `NotFound`,
+        `Unavailable`, and for a limit `InvalidRequest` or `Conflict`."""
+        outcome = await self._adds.submit((booking, key, limited))
         if isinstance(outcome, Exception):
             raise outcome
         return outcome
@@ -99,7 +126,7 @@ class PostgresBookingInbox:
         """What the buyer's live key stands for, or None; one read per burst."""
         return await self._finds.submit((buyer_id, key))
 
-    async def _insert(self, items: list[Item]) -> list[Outcome]:
+    async def _flush(self, items: list[Item]) -> list[Outcome]:
         try:
             async with self._pool.acquire(timeout=self._timeout_s) as conn:
                 return await self._store(conn, items)
@@ -121,6 +148,38 @@ class PostgresBookingInbox:
                     + await self._store(conn, items[middle:]))
 
     async def _store_batch(self, conn: asyncpg.Connection, items: list[Item]) -> list[Outcome]:
+        if not any(limited for _, _, limited in items):
+            return await self._insert(conn, [(b, k) for b, k, _ in items])
+        async with conn.transaction():
+            return await self._store_limited(conn, items)
+
+    async def _store_limited(self, conn: asyncpg.Connection, items: list[Item]) -> list[Outcome]:
+        """Lock, read what the buyers hold, insert what fits (in the caller's transaction)."""
+        pairs = sorted({(b.event_id, b.buyer_id) for b, _, limited in items if limited})
+        events, buyers = [e for e, _ in pairs], [b for _, b in pairs]
+        await conn.execute(_LOCK, events, buyers)
+        rows = await conn.fetch(_HELD, events, buyers)
+        held = {(r["event_id"], r["buyer_id"]): Holding(r["tickets"], r["open_bookings"])
+                for r in rows}
+        policies = {(r["event_id"], r["buyer_id"]): SalesPolicy(
+            max_tickets_per_buyer=r["max_tickets"], one_open_booking_per_buyer=r["one_open"])
+            for r in rows}
+        refusals: dict[int, Exception] = {}
+        for i, (booking, _, limited) in enumerate(items):
+            pair = (booking.event_id, booking.buyer_id)
+            if not limited or pair not in policies:  # no such event: the insert says 404
+                continue
+            try:
+                held[pair] = admit(policies[pair], held[pair], booking.quantity)
+            except DomainError as refusal:
+                refusals[i] = refusal
+        admitted = [(b, k) for i, (b, k, _) in enumerate(items) if i not in refusals]
+        stored = iter(await self._insert(conn, admitted) if admitted else [])
+        return [refusals[i] if i in refusals else next(stored) for i in range(len(items))]
+
+    async def _insert(
+        self, conn: asyncpg.Connection, items: list[tuple[Booking, str | None]]
+    ) -> list[Outcome]:
         if all(key is None for _, key in items):
             await conn.execute(_INSERT, *_columns([b for b, _ in items]))
             return [None] * len(items)

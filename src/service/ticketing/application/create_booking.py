@@ -1,4 +1,5 @@
-"""Use case: accept a booking request (the 202 path; spec/booking.md, rules 1–4 and 8)."""
+"""Use case: accept a booking request (the 202 path; spec/booking.md, rules 1–4, 8 and
+10–12)."""
 
 from dataclasses import dataclass
 
@@ -17,7 +18,7 @@ from src.service.ticketing.application.ports import (
 )
 from src.service.ticketing.application.views import Reply
 from src.service.ticketing.domain.booking import Booking, SeatSelectionMode, check_seat_request
-from src.service.ticketing.domain.errors import Forbidden, InvalidRequest, NotFound
+from src.service.ticketing.domain.errors import Conflict, Forbidden, InvalidRequest, NotFound
 from src.service.ticketing.domain.event import Event
 from src.service.ticketing.domain.idempotency import replayed_creation
 from src.service.ticketing.domain.user import Principal, Role
@@ -37,11 +38,13 @@ class BookingRequest:
 
 @dataclass(frozen=True)
 class CreateBooking:
-    """Validate, fail fast on live availability, store the booking as `processing` (the
-    outbox row) with its Idempotency-Key, then send BookingCreated through `dispatch` (which
-    waits for the broker's ack only while the broker is healthy). A command not acknowledged
-    is left to the outbox relay, so the booking is never lost (spec/architecture.md,
-    guarantees 1, 8 and 9)."""
+    """Validate (the sale window against the cached event's times, spec/booking.md, rule 10),
+    fail fast on live availability, store the booking as `processing` (the outbox row) with
+    its Idempotency-Key, counted against its buyer's limits when the event has any (rules
+    11–12, atomically in the inbox), then send BookingCreated through `dispatch` (which waits
+    for the broker's ack only while the broker is healthy). A command not acknowledged is
+    left to the outbox relay, so the booking is never lost (spec/architecture.md, guarantees
+    1, 8 and 9)."""
 
     layouts: EventLayouts
     inbox: BookingInbox
@@ -55,7 +58,9 @@ class CreateBooking:
         self, principal: Principal, request: BookingRequest, key: str | None = None
     ) -> Reply:
         """The stored booking, or under a `key` already used for this request the booking it
-        stored (`replayed`). Raises `Forbidden`, `NotFound`, `InvalidRequest`, `Conflict`,
+        stored (`replayed`). Raises `Forbidden`, `NotFound`, `InvalidRequest` (also outside
+        the sale window, over the buyer's ticket limit), `Conflict` (also an open booking
+        already, under one-open-booking-per-buyer),
         `NotAuthenticated` (the buyer no longer exists), `TooManyRequests`, `Unavailable`."""
         if principal.role is not Role.BUYER:
             raise Forbidden("Only buyers can create bookings")
@@ -65,13 +70,14 @@ class CreateBooking:
         booking = self._draft(principal, request, event)
         try:
             await self._fail_fast(booking, request.seat_positions, event)
-        except InvalidRequest:
-            # The retry of a booking that took the last seats must still get that booking.
+            used = await self.inbox.add(booking, key, event.sales.limits_buyers)
+        except (InvalidRequest, Conflict):
+            # The retry of a booking that took the last seats, or its buyer's last tickets
+            # under a limit, must still get that booking.
             used = await self.inbox.find(principal.user_id, key) if key is not None else None
             if used is None:
                 raise
             return Reply(replayed_creation(used, booking), replayed=True)
-        used = await self.inbox.add(booking, key)
         if used is not None:
             return Reply(replayed_creation(used, booking), replayed=True)
         await self.dispatch.created(created_command(booking, event))
@@ -85,9 +91,10 @@ class CreateBooking:
             raise NotFound("Section or subsection not found")
         if not event.on_sale:
             raise InvalidRequest("Event is not on sale")
+        now = self.clock.now()
+        event.sales.check_window(now)
         mode, quantity = request.seat_selection_mode, request.quantity
         seats = check_seat_request(mode, quantity, request.seat_positions, config)
-        now = self.clock.now()
         return Booking(
             id=self.ids.new_id(), buyer_id=principal.user_id, event_id=event.id,
             section=section.name, subsection=request.subsection, quantity=quantity,

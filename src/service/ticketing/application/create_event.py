@@ -7,6 +7,7 @@ from src.service.ticketing.application.ports import UnitOfWorkFactory
 from src.service.ticketing.domain.errors import Forbidden, InvalidRequest
 from src.service.ticketing.domain.event import Event, check_hold_seconds
 from src.service.ticketing.domain.refund_policy import EventTerms, check_terms
+from src.service.ticketing.domain.sales import SalesPolicy, check_sales
 from src.service.ticketing.domain.seating import MAX_SEATS_PER_EVENT, parse_seating_config
 from src.service.ticketing.domain.user import Principal, Role
 
@@ -24,6 +25,7 @@ class EventDraft:
     terms: EventTerms | None = None  # dates and refunds; None keeps the defaults
     status: str | None = None  # `draft` or `on_sale`; None is `on_sale` (spec/tickets.md, rule 18)
     hold_seconds: int | None = None  # payment deadline; None: none (spec/booking.md, rule 6)
+    sales: SalesPolicy = SalesPolicy()  # window and per-buyer limits (spec/booking.md, 10–12)
 
 
 def initial_status(asked: str | None) -> EventStatus:
@@ -57,6 +59,7 @@ class CreateEvent:
         if config.total_seats > self.max_seats:
             raise InvalidRequest(f"An event may have at most {self.max_seats} seats")
         terms = check_terms(draft.terms) if draft.terms is not None else None
+        sales = check_sales(draft.sales)
         status = initial_status(draft.status)
         hold_seconds = check_hold_seconds(draft.hold_seconds)
         async with self.uow() as uow:
@@ -66,6 +69,8 @@ class CreateEvent:
             )
             if terms is not None:
                 await uow.event_terms.set(stored.id, terms)
+            if sales != SalesPolicy():
+                await uow.event_terms.set_sales(stored.id, sales)
             event = await uow.events.get(stored.id, with_stats=True)
         assert event is not None, "the event was stored in this transaction"
         return event

@@ -12,12 +12,13 @@ from src.service.ticketing.domain.event import Event
 
 @dataclass
 class EventLayouts:
-    """`await layouts(event_id)`: the event without stats. Its layout and seller never change
-    after creation; its status does (spec/tickets.md, rule 18), so an entry older than
-    `status_ttl_s` seconds (by `monotonic`) is read again from PostgreSQL. A status change
-    therefore reaches every process within `status_ttl_s` (the process that made it at once,
-    by `forget`), at the price of one read per event, process and `status_ttl_s`, never one
-    per booking: concurrent callers of an expired entry share one read."""
+    """`await layouts(event_id)`: the event without stats. Its seller never changes after
+    creation; its status does (spec/tickets.md, rule 18), and so may its prices, sale window
+    and per-buyer limits (spec/booking.md, rules 10–13), so an entry older than
+    `status_ttl_s` seconds (by `monotonic`) is read again from PostgreSQL. A change therefore
+    reaches every process within `status_ttl_s` (the process that made it at once, by
+    `forget`), at the price of one read per event, process and `status_ttl_s`, never one per
+    booking: concurrent callers of an expired entry share one read."""
 
     uow: UnitOfWorkFactory
     status_ttl_s: float = 1.0

@@ -173,12 +173,19 @@ class BookingInbox(Protocol):
     """Where new bookings are stored: the accept path's one PostgreSQL write. Idempotency keys
     older than the inbox's TTL count as absent."""
 
-    async def add(self, booking: Booking, key: str | None = None) -> KeyUse | None:
+    async def add(
+        self, booking: Booking, key: str | None = None, limited: bool = False
+    ) -> KeyUse | None:
         """Store a new `processing` booking durably (committed) before returning, with its
         buyer's `key` in the same transaction; concurrent calls may share one (group commit).
         None when stored; what the key stands for when it was used already (nothing stored).
-        Raises `NotAuthenticated` when the buyer no longer exists, `NotFound` when the event
-        does not, `Unavailable`; one request's failure never fails the others."""
+        With `limited` (its event has per-buyer limits) the booking is stored only if it fits
+        what its buyer already holds of the event, checked atomically with the insert
+        against the limits PostgreSQL has (`domain.sales.admit`; spec/booking.md, rules
+        11–12). Raises `NotAuthenticated` when the buyer no longer exists, `NotFound` when the
+        event does not, `Unavailable`, and `InvalidRequest` (over the ticket limit) or
+        `Conflict` (an open booking already); one request's failure never fails the
+        others."""
 
     async def find(self, buyer_id: int, key: str) -> KeyUse | None:
         """What the buyer's key stands for, or None when unused; concurrent calls share one

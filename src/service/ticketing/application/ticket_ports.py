@@ -17,6 +17,8 @@ from src.service.ticketing.domain.event import Attendance
 from src.service.ticketing.domain.issued_ticket import Attendee, IssuedTicket
 from src.service.ticketing.domain.refund import Refund
 from src.service.ticketing.domain.refund_policy import EventTerms, Quote
+from src.service.ticketing.domain.sales import SalesPolicy
+from src.service.ticketing.domain.seating import SeatingConfig
 from src.service.ticketing.domain.user import User
 
 
@@ -54,10 +56,32 @@ class IssuedTicketRepository(Protocol):
 
 
 class EventTermsRepository(Protocol):
-    """An event's dates and refund settings (columns of `events`, spec/tickets.md, rule 13)."""
+    """What a seller may change of an event (columns of `events`): dates and refund settings
+    (spec/tickets.md, rule 13), on-sale rules, details and layout (spec/booking.md, rules
+    10–13)."""
 
     async def set(self, event_id: int, terms: EventTerms) -> None:
         """Store the event's terms (already checked)."""
+
+    async def set_sales(self, event_id: int, sales: SalesPolicy) -> None:
+        """Store the event's sale window and per-buyer limits (already checked;
+        spec/booking.md, rules 10–12)."""
+
+    async def set_details(
+        self, event_id: int, name: str, description: str, venue_name: str
+    ) -> None:
+        """Store the event's name, description and venue."""
+
+    async def set_layout(self, event_id: int, config: SeatingConfig, reseat: bool) -> None:
+        """Store the layout (already checked). Section prices go to the seats still
+        available (a held or sold seat keeps what its booking pays); with `reseat` (a new
+        shape, allowed only before the first booking) every seat and stats row is made
+        again."""
+
+    async def lock(self, event_id: int) -> bool | None:
+        """Lock the event's row until the transaction ends: bookings of the event wait for
+        it (their foreign key), other changes too. Whether the event has any booking; None
+        when there is no such event."""
 
 
 class DoorRepository(Protocol):

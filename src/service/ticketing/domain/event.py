@@ -6,6 +6,7 @@ from datetime import datetime
 from src.service.lifecycle import TAKES_BOOKINGS, EventStatus
 from src.service.ticketing.domain.errors import InvalidRequest
 from src.service.ticketing.domain.refund_policy import EventTerms
+from src.service.ticketing.domain.sales import SalesPolicy
 from src.service.ticketing.domain.seating import SeatingConfig
 
 # The payment deadline a seller may set, in seconds (spec/booking.md, rule 6).
@@ -52,7 +53,9 @@ class Event:
     """An event; `stats` and `attendance` are filled only where a use case asks for them.
     `terms` (dates, refunds) can change after creation: decisions read them from PostgreSQL,
     never from the layout cache (spec/tickets.md, rule 13). `hold_seconds` is the payment
-    deadline of its held bookings, None for none (spec/booking.md, rule 6)."""
+    deadline of its held bookings, None for none (spec/booking.md, rule 6). `sales` (window,
+    per-buyer limits) can change too; the accept path reads it from the cache, so a change
+    reaches every process within the cache's TTL (spec/booking.md, rules 10–12)."""
 
     id: int
     seller_id: int
@@ -67,12 +70,18 @@ class Event:
     attendance: Attendance | None = None
     terms: EventTerms = field(default=EventTerms())
     hold_seconds: int | None = None
+    sales: SalesPolicy = field(default=SalesPolicy())
 
     @property
     def on_sale(self) -> bool:
         """True when the event takes bookings: active and `on_sale` (spec/tickets.md, rule
         18)."""
         return self.is_active and self.status is TAKES_BOOKINGS
+
+    def sales_open(self, now: datetime) -> bool:
+        """True when the event takes bookings at `now`: on sale and inside its sale window
+        (spec/booking.md, rule 10)."""
+        return self.on_sale and self.sales.window_open(now)
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ Compact config (spec/booking.md, "Endpoints"): `{"rows": R, "cols": C, "sections
 """
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from src.service.seats import SeatPosition
@@ -53,6 +54,24 @@ class SeatingConfig:
     def section(self, name: str) -> Section | None:
         """The section called `name`, or None."""
         return self._by_name.get(name)
+
+    def same_shape(self, other: "SeatingConfig") -> bool:
+        """True when both have the same seats: rows, columns, section names and
+        subsections alike (prices may differ)."""
+        def shape(c: SeatingConfig) -> tuple[object, ...]:
+            return c.rows, c.cols, tuple((s.name, s.subsections) for s in c.sections)
+        return shape(self) == shape(other)
+
+    def repriced(self, prices: Mapping[str, int]) -> "SeatingConfig":
+        """The layout with new prices for the sections named in `prices` (spec/booking.md,
+        rule 13); raises `InvalidRequest` for an unknown section or a price out of range."""
+        unknown = sorted(set(prices) - set(self._by_name))
+        if unknown:
+            raise InvalidRequest(f"No section named {unknown[0][:20]!r} in this layout")
+        sections = tuple(
+            _section({"name": s.name, "price": prices[s.name], "subsections": s.subsections})
+            if s.name in prices else s for s in self.sections)
+        return SeatingConfig(self.rows, self.cols, sections)
 
     def to_dict(self) -> dict[str, object]:
         """The compact JSON form."""

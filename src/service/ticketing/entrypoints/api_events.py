@@ -28,7 +28,7 @@ from src.service.ticketing.entrypoints.schemas import (
     EventStatusIn,
     SeatOut,
 )
-from src.service.ticketing.entrypoints.terms_schemas import TermsIn
+from src.service.ticketing.entrypoints.terms_schemas import EventPatch
 
 router = APIRouter(prefix="/api/event", tags=["event"])
 
@@ -86,9 +86,12 @@ async def cancel_event(event_id: EventIdPath, caller: Caller, service: Service) 
     return EventCancelOut.of_cancellation(await service.tickets.cancel_event(caller, event_id))
 
 
-@router.patch("/{event_id}", openapi_extra=documented(TermsIn))
-async def update_event_terms(
-    event_id: EventIdPath, caller: Caller, service: Service, body: TermsIn = json_body(TermsIn)
+@router.patch("/{event_id}", openapi_extra=documented(EventPatch))
+async def update_event(
+    event_id: EventIdPath, caller: Caller, service: Service,
+    body: EventPatch = json_body(EventPatch),
 ) -> EventOut:
-    """The seller changes the event's dates or refund settings; fields left out stay."""
-    return EventOut.of(await service.tickets.update_terms(caller, event_id, body.to_change()))
+    """The seller changes the event: name, description, venue, dates, refund settings, sale
+    window, per-buyer limits, section prices, and the layout before the first booking; each
+    checked as on creation, fields left out stay (spec/booking.md, rule 13)."""
+    return EventOut.of(await service.tickets.update_event(caller, event_id, body.to_change()))

@@ -1,7 +1,7 @@
 """Request and response bodies of the HTTP API (spec/booking.md, "Endpoints"); requests follow
 the input rules of `inputs.py` (spec/security.md, "Input rules")."""
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Literal
 from uuid import UUID
 
@@ -19,7 +19,13 @@ from src.service.ticketing.domain.ticket import Ticket
 from src.service.ticketing.domain.user import User
 from src.service.ticketing.entrypoints import examples as ex
 from src.service.ticketing.entrypoints.inputs import Id, Int32, Paragraph, Strict, Text
-from src.service.ticketing.entrypoints.terms_schemas import RefundTierIO, TermsIn, TermsOut
+from src.service.ticketing.entrypoints.terms_schemas import (
+    RefundTierIO,
+    SalesIn,
+    SalesOut,
+    TermsIn,
+    TermsOut,
+)
 
 
 class UserCreate(Strict):
@@ -65,9 +71,10 @@ class UserOut(BaseModel):
         return cls(id=user.id, email=user.email, name=user.name, role=user.role.value)
 
 
-class EventCreate(TermsIn):
+class EventCreate(TermsIn, SalesIn):
     """`POST /api/event`; `seating_config` is validated by the domain's layout parser; the
-    dates and refund settings are optional (spec/tickets.md, rule 13)."""
+    dates and refund settings (spec/tickets.md, rule 13) and the on-sale rules
+    (spec/booking.md, rules 10–12) are optional."""
 
     model_config = ConfigDict(json_schema_extra=ex.examples(ex.EVENT))
     name: Text = Field(max_length=200)
@@ -82,7 +89,8 @@ class EventCreate(TermsIn):
     def to_draft(self) -> EventDraft:
         """The use case's input."""
         return EventDraft(self.name, self.description, self.venue_name, self.seating_config,
-                          self.is_active, self.to_terms(), self.status, self.hold_seconds)
+                          self.is_active, self.to_terms(), self.status, self.hold_seconds,
+                          self.to_sales())
 
 
 class EventStatusIn(Strict):
@@ -130,10 +138,15 @@ class EventOut(BaseModel):
     refund_policy: list[RefundTierIO] = []
     timezone: str | None = None
     hold_seconds: int | None = None
+    sales_start: datetime | None = None
+    sales_end: datetime | None = None
+    max_tickets_per_buyer: int | None = None
+    one_open_booking_per_buyer: bool = False
+    sales_open: bool = False
 
     @classmethod
-    def of(cls, event: Event) -> "EventOut":
-        """From the domain event."""
+    def of(cls, event: Event, now: datetime | None = None) -> "EventOut":
+        """From the domain event; `sales_open` as of `now` (the time of the answer)."""
         subsections = [SubsectionOut(**vars(s)) for s in event.stats] if event.stats else None
         attendance = AttendanceOut(**vars(event.attendance)) if event.attendance else None
         return cls(
@@ -143,6 +156,7 @@ class EventOut(BaseModel):
             status=event.status.value, created_at=event.created_at, subsections=subsections,
             attendance=attendance, **TermsOut.fields_of(event.terms),
             hold_seconds=event.hold_seconds,
+            **SalesOut.fields_of(event, now or datetime.now(UTC)),
         )
 
 
