@@ -13,6 +13,7 @@ from src.service.lifecycle import (
     PAY,
     REFUND,
     REFUND_BOOKING,
+    REFUND_CANCELLED,
 )
 from src.service.ticketing.application.ticket_ports import PaymentFailed, RefundLost
 from src.service.ticketing.application.ticket_views import Page, RefundOutcome
@@ -99,14 +100,14 @@ class FakeRefunds:
     def __init__(self, store, clock) -> None:
         self.store, self.clock = store, clock
 
-    async def refund(self, booking, tickets, quotes):
+    async def refund(self, booking, tickets, quotes, transition=REFUND):
         self.store.interleave()
         current = [self.store.issued[t.id] for t in tickets]
-        if any(not REFUND.allows(t.status) or t.booking_id != booking.id for t in current):
-            raise RefundLost("a ticket was no longer valid")
+        if any(not transition.allows(t.status) or t.booking_id != booking.id for t in current):
+            raise RefundLost("a ticket was no longer refundable")
         records = []
         for ticket, q in zip(current, quotes, strict=True):
-            self.store.issued[ticket.id] = replace(ticket, status=REFUND.target)
+            self.store.issued[ticket.id] = replace(ticket, status=transition.target)
             refund = Refund(len(self.store.refunds) + 1, ticket.id, booking.id, booking.event_id,
                             ticket.position, q.price, q.percent, q.amount, self.clock.now())
             self.store.refunds[refund.id] = refund
@@ -166,7 +167,8 @@ class FakeEventSweep:
         return sorted(found, key=lambda b: b.id)[:limit]
 
     async def refundable(self, event_id, limit):
-        valid = {t.booking_id for t in self.store.issued.values() if t.status is ISSUED}
+        valid = {t.booking_id for t in self.store.issued.values()
+                 if REFUND_CANCELLED.allows(t.status)}
         found = [b for b in self.store.bookings.values()
                  if b.event_id == event_id and b.status is PAY.target and b.id in valid]
         return sorted(found, key=lambda b: b.id)[:limit]

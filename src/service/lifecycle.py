@@ -187,7 +187,14 @@ TRANSFER = IssuedTicketTransition("transfer", (IssuedTicketStatus.VALID,),
 REFUND = IssuedTicketTransition("refund", (IssuedTicketStatus.VALID,),
                                 IssuedTicketStatus.REFUNDED, Owner.TICKETING,
                                 (TicketStatus.SOLD, TicketStatus.AVAILABLE))
-ISSUED_TRANSITIONS: tuple[IssuedTicketTransition, ...] = (CHECK_IN, TRANSFER, REFUND)
+# The event was cancelled: every ticket that still stands for its seat, admitted at the door
+# or not, is refunded in full (spec/tickets.md, rule 19).
+REFUND_CANCELLED = IssuedTicketTransition("refund_cancelled", (IssuedTicketStatus.VALID,
+                                          IssuedTicketStatus.CHECKED_IN),
+                                          IssuedTicketStatus.REFUNDED, Owner.TICKETING,
+                                          (TicketStatus.SOLD, TicketStatus.AVAILABLE))
+ISSUED_TRANSITIONS: tuple[IssuedTicketTransition, ...] = (CHECK_IN, TRANSFER, REFUND,
+                                                         REFUND_CANCELLED)
 # Live: the ticket still stands for its seat (at most one per seat, a unique index holds it).
 LIVE_TICKETS: frozenset[IssuedTicketStatus] = frozenset(
     {IssuedTicketStatus.VALID, IssuedTicketStatus.CHECKED_IN}

@@ -1,16 +1,19 @@
 """Cancelling an event against the real PostgreSQL (spec/tickets.md, rule 19): bookings
 racing the cancel (in this process and in another whose layout cache is still fresh) and a
 payment racing it end cancelled, refused or refunded; after the relay's sweep no seat of the
-event is held or sold and no ticket of it is valid."""
+event is held or sold and no ticket of it is valid; tickets already checked in are refunded
+too."""
 
 import asyncio
 
 from src.service.contract import BookingCancelled
-from src.service.lifecycle import EventStatus
+from src.service.lifecycle import EventStatus, ScanOutcome
 from src.service.ticketing.application.create_booking import BookingRequest
 from src.service.ticketing.domain.booking import SeatSelectionMode
+from src.service.ticketing.domain.check_in import Scan
 from src.service.ticketing.domain.errors import InvalidRequest
 from test.integration.test_ticketing_adapters import SHOW, booked, hold, principals, service
+from test.integration.test_tickets_pg import paid_tickets
 from test.ticketing_fakes_io import FakeInventory, RecordingPublisher
 
 
@@ -114,3 +117,25 @@ async def test_the_cancel_compare_and_set_loses_to_an_end_between_read_and_write
     finally:
         object.__setattr__(use_case, "uow", real)
     assert (await svc.get_event(event.id)).status is EventStatus.ENDED
+
+
+async def test_a_checked_in_ticket_is_refunded_in_full_when_its_event_is_cancelled(pg_pool):
+    svc, seller, buyer, event, booking, ids = await paid_tickets(pg_pool)
+    code = (await svc.tickets.get(buyer, ids[0])).ticket.code
+    assert (await svc.tickets.check_in(seller, event.id, Scan(code, "north"))).outcome is (
+        ScanOutcome.CHECKED_IN)
+    done = await svc.tickets.cancel_event(seller, event.id)
+    assert (done.cancelled, done.refunded) == (0, 1)
+    async with pg_pool.acquire() as conn:
+        tickets = dict(await conn.fetch(
+            "SELECT id, status FROM issued_tickets WHERE event_id = $1", event.id))
+        refunds = await conn.fetch(
+            "SELECT ticket_id, percent, amount, price FROM refunds WHERE event_id = $1", event.id)
+        status = await conn.fetchval("SELECT status FROM bookings WHERE id = $1", booking.id)
+    assert tickets == {ids[0]: "refunded", ids[1]: "refunded"}
+    assert sorted((r["ticket_id"], r["percent"], r["amount"]) for r in refunds) == sorted(
+        (r["ticket_id"], 100, r["price"]) for r in refunds)
+    assert {r["ticket_id"] for r in refunds} == set(ids) and status == "refunded"
+    assert await leftovers(pg_pool, event.id) == {
+        "seats_taken": 0, "open_bookings": 0, "valid_tickets": 0, "counted": 0}
+    assert await svc.tickets.cancel_event.sweep_cancelled() == 0  # nothing left to finish

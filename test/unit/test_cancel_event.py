@@ -180,3 +180,32 @@ async def test_a_booking_of_a_cancelled_event_cannot_be_paid(world_and_client):
     assert (answer.status_code, answer.json()) == (400, {"detail": "Event was cancelled"})
     assert world.store.bookings[held].status is BookingStatus.PENDING_PAYMENT
     assert [t for t in world.store.issued.values() if t.booking_id == held] == []
+
+
+async def test_a_checked_in_ticket_is_refunded_in_full_when_the_event_is_cancelled(
+        world_and_client):
+    world, client = world_and_client
+    event_id = await world.event()
+    paid, tickets = await world.paid(event_id, seats=("1-1", "1-2"))
+    admitted, waiting = tickets
+    world.store.issued[admitted.id] = replace(admitted, status=IssuedTicketStatus.CHECKED_IN)
+    answer = await cancel(world, client, event_id)
+    assert (answer.status_code, answer.json()["bookings_refunded"]) == (200, 1)
+    assert {world.store.issued[t.id].status for t in tickets} == {IssuedTicketStatus.REFUNDED}
+    assert sorted((r.ticket_id, r.percent) for r in world.store.refunds.values()) == [
+        (admitted.id, 100), (waiting.id, 100)]
+    assert world.store.bookings[paid.id].status is BookingStatus.REFUNDED
+    # Nothing is left for the relay: a checked-in ticket no longer keeps the event open.
+    assert await world.service.tickets.cancel_event.sweep_cancelled() == 0
+
+
+async def test_a_buyer_still_cannot_refund_a_checked_in_ticket_of_an_event_on_sale(
+        world_and_client):
+    world, client = world_and_client
+    event_id = await world.event()
+    paid, (ticket,) = await world.paid(event_id, seats=("1-1",))
+    world.store.issued[ticket.id] = replace(ticket, status=IssuedTicketStatus.CHECKED_IN)
+    answer = await client.post(f"/api/booking/{paid.id}/refund", headers=bearer(world, BUYER))
+    assert answer.status_code == 400
+    assert world.store.issued[ticket.id].status is IssuedTicketStatus.CHECKED_IN
+    assert world.store.refunds == {}

@@ -4,9 +4,6 @@ NULL = none; `one_open_booking_per_buyer`, off). Every default keeps the behavio
 before. The limits are counted from `bookings` itself, through the existing index
 `bookings_buyer_idx (buyer_id, event_id)`, so no table is added.
 
-Numbered 0008 and chained to 0006 in its branch: the payment-deadline migration 0007 is
-built in parallel, and the lead re-chains this one onto it.
-
 Revision ID: 0008
 Revises: 0007
 """

@@ -1,6 +1,7 @@
 """PostgreSQL refund repository: one transaction refunds tickets of one booking, frees their
 seats and records what is paid back (spec/tickets.md, rule 15). Every move is a
-compare-and-set from `lifecycle.REFUND` / `lifecycle.REFUND_BOOKING`; row counts are checked."""
+compare-and-set from `lifecycle.REFUND` (or `lifecycle.REFUND_CANCELLED`, the event was
+cancelled) / `lifecycle.REFUND_BOOKING`; row counts are checked."""
 
 from __future__ import annotations
 
@@ -8,7 +9,14 @@ from collections.abc import Sequence
 
 import asyncpg
 
-from src.service.lifecycle import LIVE_TICKETS, REFUND, REFUND_BOOKING, sql_in
+from src.service.lifecycle import (
+    LIVE_TICKETS,
+    REFUND,
+    REFUND_BOOKING,
+    REFUND_CANCELLED,
+    IssuedTicketTransition,
+    sql_in,
+)
 from src.service.seats import SeatPosition
 from src.service.ticketing.adapters.postgres_rows import stats_from_row
 from src.service.ticketing.application.ticket_ports import RefundLost
@@ -19,10 +27,12 @@ from src.service.ticketing.domain.refund import Refund
 from src.service.ticketing.domain.refund_policy import Quote
 
 _SEAT_FROM, _SEAT_TO = REFUND.seat_move()
-_REFUND_TICKETS = (
-    f"UPDATE issued_tickets SET status = '{REFUND.target}', updated_at = now() "
-    f"WHERE id = ANY($1::bigint[]) AND booking_id = $2 AND {REFUND.guard()} RETURNING seat_id"
-)
+assert REFUND_CANCELLED.seat_move() == (_SEAT_FROM, _SEAT_TO), "both refunds free a sold seat"
+_REFUND_TICKETS = {
+    t.name: f"UPDATE issued_tickets SET status = '{t.target}', updated_at = now() "
+    f"WHERE id = ANY($1::bigint[]) AND booking_id = $2 AND {t.guard()} RETURNING seat_id"
+    for t in (REFUND, REFUND_CANCELLED)
+}
 _FREE_SEATS = (
     f"UPDATE tickets SET status = '{_SEAT_TO}', booking_id = NULL, updated_at = now() "
     f"WHERE id = ANY($1::bigint[]) AND booking_id = $2 AND status = '{_SEAT_FROM}'"
@@ -83,14 +93,18 @@ class PostgresRefundRepository:
         self._conn = conn
 
     async def refund(
-        self, booking: Booking, tickets: Sequence[IssuedTicket], quotes: Sequence[Quote]
+        self, booking: Booking, tickets: Sequence[IssuedTicket], quotes: Sequence[Quote],
+        transition: IssuedTicketTransition = REFUND,
     ) -> RefundOutcome:
-        """Refund the tickets of `booking`; raises `RefundLost` (the caller's transaction rolls
-        back) when one was no longer valid."""
+        """Refund the tickets of `booking` by `transition` (`REFUND` or `REFUND_CANCELLED`);
+        raises `RefundLost` (the caller's transaction rolls back) when one was no longer in
+        one of its sources."""
         ids = [t.id for t in tickets]
-        seats = [r["seat_id"] for r in await self._conn.fetch(_REFUND_TICKETS, ids, booking.id)]
+        statement = _REFUND_TICKETS[transition.name]
+        seats = [r["seat_id"] for r in await self._conn.fetch(statement, ids, booking.id)]
         if len(seats) != len(ids):
-            raise RefundLost(f"booking {booking.id}: {len(seats)} of {len(ids)} still valid")
+            raise RefundLost(f"booking {booking.id}: {len(seats)} of {len(ids)} still "
+                             f"refundable by {transition.name}")
         freed = await self._conn.execute(_FREE_SEATS, seats, booking.id)
         if int(freed.split()[-1]) != len(seats):
             raise RefundLost(f"booking {booking.id}: seats not sold to it")

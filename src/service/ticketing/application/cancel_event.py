@@ -4,7 +4,7 @@ every booking cancelled or refunded in full, in bounded steps."""
 import logging
 from dataclasses import dataclass
 
-from src.service.lifecycle import CANCEL_EVENT, IssuedTicketStatus
+from src.service.lifecycle import CANCEL_EVENT, REFUND_CANCELLED
 from src.service.ticketing.application.cancel_booking import after_cancel
 from src.service.ticketing.application.dispatch import Dispatch
 from src.service.ticketing.application.door_access import sellers_event
@@ -36,7 +36,8 @@ class CancelEvent:
     process takes a booking for it once its layout cache is fresh (rule 18's bound). Then the
     sweep, in pages of `batch` bookings, one short transaction per booking, through the
     booking's own moves: an open booking takes its cancel (`cancel_unsettled`/`cancel_held`,
-    its stream told, `BookingCancelled` sent), a paid one refunds every valid ticket at 100 %
+    its stream told, `BookingCancelled` sent), a paid one refunds every ticket that still
+    stands (valid or checked in) at 100 %
     (`Refunder`, partial release, payout). A move that loses to a concurrent change is
     picked up by the next page, and whatever is left (a booking accepted within the cache's
     TTL, paid meanwhile, or a lost race) by `sweep_cancelled`, run by the refund relay."""
@@ -111,15 +112,15 @@ class CancelEvent:
         return True
 
     async def _refund(self, booking: Booking) -> bool:
-        """Every valid ticket of the booking back at 100 %, whoever holds it now; False when
-        one changed meanwhile (nothing was written)."""
+        """Every ticket of the booking that still stands (valid or checked in) back at 100 %,
+        whoever holds it now; False when one changed meanwhile (nothing was written)."""
         async with self.uow() as uow:
             tickets = await uow.issued_tickets.of_booking(booking.id)
-        valid = [t for t in tickets if t.status is IssuedTicketStatus.VALID]
-        if not valid:
+        standing = [t for t in tickets if REFUND_CANCELLED.allows(t.status)]
+        if not standing:
             return False
         try:
-            await self.refunder(booking, valid, full=True)
+            await self.refunder(booking, standing, full=True)
         except RefundLost:
             return False
         return True

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from src.service.contract import BookingCancelled, ReleaseOnly
-from src.service.lifecycle import REFUND_BOOKING
+from src.service.lifecycle import REFUND, REFUND_BOOKING, REFUND_CANCELLED
 from src.service.seats import format_all
 from src.service.ticketing.application.dispatch import Dispatch
 from src.service.ticketing.application.messages import state_update, status_update
@@ -84,9 +84,10 @@ class Refunder:
 
     async def __call__(self, booking: Booking, tickets: Sequence[IssuedTicket],
                        full: bool = False) -> RefundOutcome:
-        """The outcome; with `full` the whole price, whatever the policy (the event was
-        cancelled, spec/tickets.md, rule 19). Raises `InvalidRequest` (the policy refuses,
-        with the reason), `RefundLost` (a ticket changed meanwhile; nothing was written)."""
+        """The outcome; with `full` (the event was cancelled, spec/tickets.md, rule 19) the
+        whole price, whatever the policy, and checked-in tickets are refunded too
+        (`REFUND_CANCELLED`). Raises `InvalidRequest` (the policy refuses, with the reason),
+        `RefundLost` (a ticket changed meanwhile; nothing was written)."""
         async with self.uow() as uow:
             event = await uow.events.get(booking.event_id)
         if event is None:
@@ -95,7 +96,8 @@ class Refunder:
         quotes = [full_refund(t.price) if full else quote(event.terms, now, t.price)
                   for t in tickets]
         async with self.uow() as uow:
-            outcome = await uow.refunds.refund(booking, tickets, quotes)
+            outcome = await uow.refunds.refund(booking, tickets, quotes,
+                                               REFUND_CANCELLED if full else REFUND)
         await self.notifier.subsection_state(state_update(booking.event_id, outcome.stats))
         if outcome.booking_refunded:
             refunded = replace(booking, status=REFUND_BOOKING.target, updated_at=now)

@@ -9,7 +9,7 @@ from typing import Protocol
 from uuid import UUID
 
 from src.service.contract import AttendanceUpdate
-from src.service.lifecycle import IssuedTicketStatus
+from src.service.lifecycle import REFUND, IssuedTicketStatus, IssuedTicketTransition
 from src.service.ticketing.application.ticket_views import Page, RefundOutcome, TicketView
 from src.service.ticketing.domain.booking import Booking
 from src.service.ticketing.domain.check_in import ScanRecord
@@ -157,12 +157,14 @@ class RefundRepository(Protocol):
     """Refunds (PostgreSQL `refunds`) and the moves they make, in one transaction."""
 
     async def refund(
-        self, booking: Booking, tickets: Sequence[IssuedTicket], quotes: Sequence[Quote]
+        self, booking: Booking, tickets: Sequence[IssuedTicket], quotes: Sequence[Quote],
+        transition: IssuedTicketTransition = REFUND,
     ) -> RefundOutcome:
-        """For tickets of one booking: the compare-and-set `lifecycle.REFUND` on each, their
+        """For tickets of one booking: the compare-and-set `transition` on each (`REFUND`, or
+        `REFUND_CANCELLED` for a cancelled event's sweep, which takes checked-in ones too), their
         seats sold → available, the subsection's counts, one refund record each (amounts of
         `quotes`), and `lifecycle.REFUND_BOOKING` when none of the booking's tickets still
-        stands. Raises `RefundLost` when a ticket was no longer valid."""
+        stands. Raises `RefundLost` when a ticket was no longer in one of its sources."""
 
     async def paid_out(self, refund_id: int, provider_ref: str) -> None:
         """The provider paid the refund back: record its reference."""
