@@ -7,7 +7,6 @@ from datetime import timedelta
 from src.service.lifecycle import (
     CANCEL_EVENT,
     CHECK_IN,
-    ISSUED,
     LIVE_TICKETS,
     OPEN,
     PAY,
