@@ -1,6 +1,7 @@
 """PostgreSQL reads of a cancelled event's sweep: its bookings still open, its paid bookings
 with a ticket that still stands (valid or checked in), and the cancelled events that still
-have either (spec/tickets.md, rule 19). Every move itself is the booking's or the ticket's own compare-and-set."""
+have either (spec/tickets.md, rule 19). Every move itself is the booking's or the ticket's
+own compare-and-set."""
 
 from __future__ import annotations
 
