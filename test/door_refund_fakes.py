@@ -72,6 +72,10 @@ class FakeEventTerms:
     async def set_sales(self, event_id, sales):
         self.store.events[event_id] = replace(self.store.events[event_id], sales=sales)
 
+    async def set_hold_seconds(self, event_id, hold_seconds):
+        self.store.events[event_id] = replace(self.store.events[event_id],
+                                              hold_seconds=hold_seconds)
+
     async def set_details(self, event_id, name, description, venue_name):
         self.store.events[event_id] = replace(self.store.events[event_id], name=name,
                                               description=description, venue_name=venue_name)

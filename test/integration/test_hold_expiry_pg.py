@@ -22,6 +22,7 @@ from src.service.ticketing.adapters.kvrocks import (
 from src.service.ticketing.adapters.postgres import PostgresUnitOfWork
 from src.service.ticketing.adapters.postgres_acks import PostgresAckLog
 from src.service.ticketing.adapters.postgres_inbox import PostgresBookingInbox
+from src.service.ticketing.application.update_event import EventChange
 from src.service.ticketing.bootstrap import build
 from src.service.ticketing.domain.errors import InvalidRequest
 from src.service.ticketing.settings import TicketingSettings
@@ -230,3 +231,25 @@ async def test_an_expired_bookings_seats_are_free_for_the_next_buyer_and_the_ver
         row = await conn.fetchrow("SELECT release_pending, publish_attempts FROM bookings "
                                   "WHERE id = $1", first.id)
     assert (row["release_pending"], row["publish_attempts"]) == (False, 1)  # the release acked
+
+
+async def test_a_changed_payment_deadline_applies_to_bookings_held_after_it(pg_pool, redis):
+    seller, buyer = await principals(pg_pool)
+    svc = wired(pg_pool, redis, FixedClock())
+    event = await svc.create_event(seller, SHOW)  # no deadline
+    early = await booked(svc, buyer, event.id)
+    held_early = await PostgresBookingLedger(pg_pool).settle([
+        Settlement(early.id, event.id, "A", 1, parse_all(["1-1", "1-2"]), 1000)])
+    changed = await svc.tickets.update_event(seller, event.id,
+                                             EventChange({"hold_seconds": 60}))
+    assert changed.hold_seconds == 60
+    late = await booked(svc, buyer, event.id, ("2-1",))
+    async with pg_pool.acquire() as conn:
+        before = await conn.fetchval("SELECT now()")
+        stored = await conn.fetchval("SELECT hold_seconds FROM events WHERE id = $1", event.id)
+    held_late = await PostgresBookingLedger(pg_pool).settle([
+        Settlement(late.id, event.id, "A", 1, parse_all(["2-1"]), 500)])
+    assert stored == 60
+    assert held_early.bookings[early.id].expires_at is None  # held before: no deadline
+    deadline = held_late.bookings[late.id].expires_at
+    assert timedelta(seconds=60) <= deadline - before < timedelta(seconds=65)

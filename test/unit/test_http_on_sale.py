@@ -101,6 +101,9 @@ async def test_patch_changes_what_is_sent_and_keeps_the_rest(world_and_client):
     ({"sales_start": "2026-06-01T20:00:00"}, 400, "timezone"),
     ({"seating_config": {"rows": 0}}, 400, "seating_config.rows must be an integer"),
     ({"one_open_booking_per_buyer": "yes"}, 400, "one_open_booking_per_buyer"),
+    ({"hold_seconds": 29}, 400, "hold_seconds must be a whole number of seconds from 30"),
+    ({"hold_seconds": 86401}, 400, "hold_seconds must be a whole number of seconds from 30"),
+    ({"hold_seconds": "60"}, 400, "hold_seconds"),
 ])
 async def test_a_bad_change_is_a_400_and_changes_nothing(world_and_client, patch, status,
                                                            detail):
@@ -111,6 +114,21 @@ async def test_a_bad_change_is_a_400_and_changes_nothing(world_and_client, patch
                                   headers=bearer(world, SELLER))
     assert response.status_code == status and detail in response.json()["detail"]
     assert world.store.events[event["id"]] == before
+
+
+async def test_patch_sets_and_clears_the_payment_deadline(world_and_client):
+    world, client = world_and_client
+    event = await _create(client, world)
+    assert event["hold_seconds"] is None
+    seller = bearer(world, SELLER)
+    for hold in (30, 86400, None):
+        changed = await client.patch(f"/api/event/{event['id']}", json={"hold_seconds": hold},
+                                     headers=seller)
+        assert (changed.status_code, changed.json()["hold_seconds"]) == (200, hold)
+        assert world.store.events[event["id"]].hold_seconds == hold
+    kept = await client.patch(f"/api/event/{event['id']}", json={"name": "Renamed"},
+                              headers=seller)
+    assert kept.json()["hold_seconds"] is None
 
 
 async def test_only_the_seller_changes_the_event(world_and_client):

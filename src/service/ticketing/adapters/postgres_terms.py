@@ -26,6 +26,7 @@ UPDATE events SET sales_start = $2, sales_end = $3, max_tickets_per_buyer = $4,
 WHERE id = $1
 """
 _SET_DETAILS = "UPDATE events SET name = $2, description = $3, venue_name = $4 WHERE id = $1"
+_SET_HOLD = "UPDATE events SET hold_seconds = $2 WHERE id = $1"
 _SET_LAYOUT = "UPDATE events SET seating_config = $2::jsonb WHERE id = $1"
 # New prices for the seats nobody holds; a held or sold seat keeps its booking's price.
 _REPRICE = f"""
@@ -97,6 +98,10 @@ class PostgresEventTermsRepository:
     ) -> None:
         """Store name, description and venue."""
         await self._conn.execute(_SET_DETAILS, event_id, name, description, venue_name)
+
+    async def set_hold_seconds(self, event_id: int, hold_seconds: int | None) -> None:
+        """Store the payment deadline of bookings held from now on."""
+        await self._conn.execute(_SET_HOLD, event_id, hold_seconds)
 
     async def set_layout(self, event_id: int, config: SeatingConfig, reseat: bool) -> None:
         """Store the layout; reprice the available seats, or (`reseat`) make every seat and

@@ -72,6 +72,10 @@ class EventTermsRepository(Protocol):
     ) -> None:
         """Store the event's name, description and venue."""
 
+    async def set_hold_seconds(self, event_id: int, hold_seconds: int | None) -> None:
+        """Store the payment deadline (seconds, None for none; already checked) of the
+        bookings held from now on (spec/booking.md, rule 6)."""
+
     async def set_layout(self, event_id: int, config: SeatingConfig, reseat: bool) -> None:
         """Store the layout (already checked). Section prices go to the seats still
         available (a held or sold seat keeps what its booking pays); with `reseat` (a new

@@ -10,7 +10,7 @@ from src.service.ticketing.application.door_access import sellers_event
 from src.service.ticketing.application.layouts import EventLayouts
 from src.service.ticketing.application.ports import UnitOfWork, UnitOfWorkFactory
 from src.service.ticketing.domain.errors import InvalidRequest, NotFound
-from src.service.ticketing.domain.event import Event
+from src.service.ticketing.domain.event import Event, check_hold_seconds
 from src.service.ticketing.domain.refund_policy import EventTerms, check_terms
 from src.service.ticketing.domain.sales import SalesPolicy, check_sales
 from src.service.ticketing.domain.seating import MAX_SEATS_PER_EVENT, parse_seating_config
@@ -19,6 +19,8 @@ from src.service.ticketing.domain.user import Principal
 SELLER_ONLY = "Only the seller of this event can change it"
 LAYOUT_LOCKED = "The seating layout cannot change after the first booking; prices can"
 DETAILS = frozenset({"name", "description", "venue_name"})
+# The payment deadline of bookings held from now on (spec/booking.md, rule 6).
+POLICIES = frozenset({"hold_seconds"})
 
 
 def _names(cls: type) -> frozenset[str]:
@@ -28,7 +30,7 @@ def _names(cls: type) -> frozenset[str]:
 # Every name a change may carry: a field of the event itself, of its terms or of its sales
 # policy. A new setting of either dataclass can be changed by naming it here for free.
 _TERMS, _SALES = _names(EventTerms), _names(SalesPolicy)
-CHANGEABLE = DETAILS | _TERMS | _SALES
+CHANGEABLE = DETAILS | POLICIES | _TERMS | _SALES
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,7 @@ class EventChange:
         config = (event.seating_config if self.seating_config is None
                   else parse_seating_config(self.seating_config))
         return replace(
-            event, stats=(), **pick(DETAILS), terms=replace(event.terms, **pick(_TERMS)),
+            event, stats=(), **pick(DETAILS), **pick(POLICIES), terms=replace(event.terms, **pick(_TERMS)),
             sales=replace(event.sales, **pick(_SALES)), seating_config=config.repriced(self.prices))
 
 
@@ -68,7 +70,8 @@ def check_event(event: Event, max_seats: int = MAX_SEATS_PER_EVENT) -> Event:
     if event.seating_config.total_seats > max_seats:
         raise InvalidRequest(f"An event may have at most {max_seats} seats")
     return replace(event, name=name, terms=check_terms(event.terms),
-                   sales=check_sales(event.sales))
+                   sales=check_sales(event.sales),
+                   hold_seconds=check_hold_seconds(event.hold_seconds))
 
 
 @dataclass(frozen=True)
@@ -77,7 +80,8 @@ class UpdateEvent:
     result, store what changed. The lock makes the read and the write one step against a
     concurrent change and against a first booking (whose insert waits for the lock), so a new
     layout is refused once any booking exists. A new price reaches the bookings made after
-    it (on every process within the event cache's TTL); bookings made before keep theirs."""
+    it (on every process within the event cache's TTL); bookings made before keep theirs. A
+    new `hold_seconds` applies to bookings held after it; a deadline already set stays."""
 
     uow: UnitOfWorkFactory
     layouts: EventLayouts
@@ -113,5 +117,7 @@ async def _store(uow: UnitOfWork, old: Event, new: Event, reseat: bool) -> None:
         await repository.set(new.id, new.terms)
     if new.sales != old.sales:
         await repository.set_sales(new.id, new.sales)
+    if new.hold_seconds != old.hold_seconds:
+        await repository.set_hold_seconds(new.id, new.hold_seconds)
     if new.seating_config != old.seating_config:
         await repository.set_layout(new.id, new.seating_config, reseat)

@@ -87,6 +87,8 @@ class EventPatch(TermsIn, SalesIn):
     venue_name: Text = Field(default="", max_length=200)
     prices: dict[Text, Int32] = Field(default_factory=dict, max_length=MAX_PRICES)
     seating_config: dict | None = None
+    # Payment deadline of bookings held from now on, 30 to 86400 s; null: none (rule 6).
+    hold_seconds: Int32 | None = None
 
     def to_change(self) -> EventChange:
         """The change, as the use case takes it."""
