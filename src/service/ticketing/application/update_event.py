@@ -57,7 +57,8 @@ class EventChange:
         config = (event.seating_config if self.seating_config is None
                   else parse_seating_config(self.seating_config))
         return replace(
-            event, stats=(), **pick(DETAILS), **pick(POLICIES), terms=replace(event.terms, **pick(_TERMS)),
+            event, stats=(), **pick(DETAILS), **pick(POLICIES),
+            terms=replace(event.terms, **pick(_TERMS)),
             sales=replace(event.sales, **pick(_SALES)), seating_config=config.repriced(self.prices))
 
 
