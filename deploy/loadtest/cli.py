@@ -55,6 +55,12 @@ def _load(p: argparse.ArgumentParser, quantity: str, buyers: int) -> None:
     p.add_argument("--max-tickets-per-buyer", type=int, default=None,
                    help="create the event(s) with this per-buyer ticket limit, to measure the "
                    "accept path with limits on (spec/booking.md, rule 11; default: none)")
+    p.add_argument("--hold-seconds", type=int, default=None,
+                   help="create the event(s) with this payment deadline (30-86400; spec/"
+                   "booking.md, rule 6; default: none)")
+    p.add_argument("--sales-window", action="store_true",
+                   help="create the event(s) with a sale window open from a minute ago for a "
+                   "day, so every booking takes the window check (spec/booking.md, rule 10)")
     p.add_argument("--reports", default="reports", help="directory of JSON and PNG reports")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from deploy.loadtest.api import Api
 
@@ -30,9 +30,19 @@ class Stage:
 
 
 def rules(args) -> dict:
-    """The on-sale fields every event of a run is created with (spec/booking.md, rule 11)."""
-    limit = args.max_tickets_per_buyer
-    return {} if limit is None else {"max_tickets_per_buyer": limit}
+    """The on-sale fields every event of a run is created with (spec/booking.md, rules 6 and
+    10–12): a per-buyer limit, a payment deadline, and a sale window open from a minute ago
+    for a day, each only when asked for."""
+    fields: dict = {}
+    if args.max_tickets_per_buyer is not None:
+        fields["max_tickets_per_buyer"] = args.max_tickets_per_buyer
+    if args.hold_seconds is not None:
+        fields["hold_seconds"] = args.hold_seconds
+    if args.sales_window:
+        now = datetime.now(UTC)
+        fields["sales_start"] = (now - timedelta(minutes=1)).isoformat()
+        fields["sales_end"] = (now + timedelta(days=1)).isoformat()
+    return fields
 
 
 async def prepare(

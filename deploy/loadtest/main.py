@@ -131,7 +131,8 @@ def run_facts(args, stage: Stage, stamp: str, rec: Recorder, pool: Pool) -> dict
         "subsections": len(subsections_of(stage.config)) * events, "buyers": args.buyers,
         "quantity": "-".join(map(str, args.quantity)), "sabotage": args.sabotage,
         "bookings_dropped": rec.dropped, "sold_out": pool.open_count == 0,
-        "max_tickets_per_buyer": args.max_tickets_per_buyer,
+        "max_tickets_per_buyer": args.max_tickets_per_buyer, "hold_seconds": args.hold_seconds,
+        "sales_window": args.sales_window,
     }
     if args.mode == "sellout":
         facts |= {"concurrency": args.concurrency, "on_sale_in_s": args.on_sale_in,

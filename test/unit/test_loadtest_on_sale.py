@@ -5,6 +5,7 @@ no I/O)."""
 import random
 import time
 from collections import Counter
+from datetime import UTC, datetime, timedelta
 
 from deploy.loadtest.cli import parser
 from deploy.loadtest.fixtures import Stage, rules
@@ -53,3 +54,13 @@ def test_the_options_of_the_on_sale_mode_and_of_the_limits():
     args = parser().parse_args(["sellout", "--on-sale-in", "5", "--max-tickets-per-buyer", "60"])
     assert (args.on_sale_in, rules(args)) == (5.0, {"max_tickets_per_buyer": 60})
     assert rules(parser().parse_args(["sustained"])) == {}
+
+
+def test_every_rule_on_creates_events_with_a_deadline_and_an_open_window():
+    args = parser().parse_args(["sustained", "--max-tickets-per-buyer", "10000",
+                                "--hold-seconds", "900", "--sales-window"])
+    fields = rules(args)
+    assert (fields["max_tickets_per_buyer"], fields["hold_seconds"]) == (10000, 900)
+    start, end = (datetime.fromisoformat(fields[k]) for k in ("sales_start", "sales_end"))
+    now = datetime.now(UTC)
+    assert start < now < end and end - start > timedelta(hours=23)
