@@ -54,6 +54,11 @@ class TicketingSettings(BaseSettings):
     # (spec/booking.md, rule 6): released seats are bookable within about this long.
     expiry_interval_s: float = Field(default=1.0, gt=0)
     publish_probe_s: float = 1.0
+    # FastAPI's native OpenTelemetry instrumentation through the globally configured
+    # providers. Off by default: even with no provider configured it looks the providers up
+    # on every request (about 5 % of an API worker's CPU in a sustained run,
+    # spec/performance.md, "Session of 2026-12-02 (evening)").
+    telemetry: bool = False
     idempotency_ttl_s: float = 24 * 3600
     sse_ping_s: int = 15
     sse_recent_s: float = 60.0

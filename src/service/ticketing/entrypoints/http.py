@@ -32,6 +32,7 @@ from src.service.ticketing.entrypoints.fast_path import BookingFastPath
 from src.service.ticketing.entrypoints.hardening import DOCS_ASSETS, Hardening
 from src.service.ticketing.entrypoints.openapi import exact_openapi
 from src.service.ticketing.entrypoints.refund_relay import refund_relay
+from src.service.ticketing.settings import TicketingSettings
 
 log = logging.getLogger(__name__)
 
@@ -79,14 +80,22 @@ def _in_front(app: FastAPI, fast_path: bool) -> None:
     app.build_middleware_stack = built  # type: ignore[method-assign]
 
 
+def telemetry(on: bool) -> dict:
+    """FastAPI's `telemetry` configuration: its defaults (spans, metrics and logs through the
+    global OpenTelemetry providers) when `on` (`TICKETING_TELEMETRY`), else all three off, so
+    no request pays for looking the providers up."""
+    return {} if on else {"tracing": False, "metrics": False, "logs": False}
+
+
 def create_app(service: Ticketing | None = None, fast_path: bool = True) -> FastAPI:
     """The ticketing API. Without `service`, the lifespan opens PostgreSQL, Kvrocks and Kafka
     from the environment and runs the outbox relay; tests may pass a service built from fakes.
     `fast_path=False` leaves `POST /api/booking` to its FastAPI route."""
     lifespan = _running if service is None else _given
+    settings = service.settings if service is not None else TicketingSettings()
     # /docs and /redoc load Swagger UI and ReDoc from the fastapi-offline package, not a CDN.
     app = FastAPIOffline(title="Seat ticketing", version="0.1.0", lifespan=lifespan,
-                         static_url=DOCS_ASSETS)
+                         static_url=DOCS_ASSETS, telemetry=telemetry(settings.telemetry))
     _install_error_handlers(app)
     app.add_middleware(LastResort)
     _in_front(app, fast_path)
