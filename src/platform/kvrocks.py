@@ -5,7 +5,8 @@ rules"): RESP2, BITFIELD for seat bits, EVALSHA with a fallback to loading the s
 (redis-py's `Script` does this on NOSCRIPT), plain pub/sub.
 """
 
-from redis.asyncio import BlockingConnectionPool, Redis
+from redis.asyncio import BlockingConnectionPool, ConnectionPool, Redis
+from redis.asyncio.connection import AbstractConnection
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -30,3 +31,11 @@ def create_client(settings: KvrocksSettings) -> Redis:
         health_check_interval=30,
     )
     return Redis.from_pool(pool)  # the client owns the pool and closes it
+
+
+def create_pubsub_connection(settings: KvrocksSettings, name: str) -> AbstractConnection:
+    """A connection of its own for pub/sub, outside the pool of `create_client` (so that a
+    subscriber never holds one of its `max_connections`), speaking RESP2 and announcing itself
+    as `name` (`CLIENT SETNAME`, shown by `CLIENT LIST`). Not yet connected: the caller awaits
+    `connect()` and closes it with `disconnect()`. It never retries or reconnects by itself."""
+    return ConnectionPool.from_url(settings.url, protocol=2, client_name=name).make_connection()
