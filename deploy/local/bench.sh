@@ -58,9 +58,10 @@ export TICKETING_SELLER_SIGNUP=${TICKETING_SELLER_SIGNUP:-open}
 mkdir -p "$LOGS" reports
 .venv/bin/alembic upgrade head
 
+# Idle keep-alive connections are closed after 5 s (spec/security.md, "Timeouts").
 .venv/bin/uvicorn src.service.ticketing.entrypoints.http:create_app --factory \
   --host 127.0.0.1 --port "$PORT" --workers "$TICKETING_WORKERS" --no-access-log \
-  --log-level warning >"$LOGS/ticketing.log" 2>&1 &
+  --timeout-keep-alive 5 --log-level warning >"$LOGS/ticketing.log" 2>&1 &
 api_pid=$!
 pids+=("$api_pid")
 for i in $(seq "$RESERVATION_CONSUMERS"); do
