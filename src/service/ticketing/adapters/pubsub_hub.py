@@ -175,8 +175,8 @@ class _Session:
         channel = self.channels.get(name)
         if kind == "message":
             # None: every listener left and the UNSUBSCRIBE is confirmed; nobody to tell.
-            for listener in list(channel.live) if channel is not None else ():
-                if not listener.offer(data):
+            if channel is not None:
+                for listener in [x for x in channel.live if not x.offer(data)]:
                     self._drop(name, listener)
             return
         if kind not in ("subscribe", "unsubscribe"):
