@@ -40,7 +40,7 @@ class Services:
         self.env, self.logs, self.port, self.workers = env, logs, port, workers
         argv = [sys.executable, "-m", "uvicorn", API_APP, "--factory", "--host", "127.0.0.1",
                 "--port", str(port), "--workers", str(workers), "--no-access-log",
-                "--log-level", "warning"]
+                "--timeout-keep-alive", "5", "--log-level", "warning"]
         self.api = Child("ticketing", argv, env, logs / "ticketing.log", ROOT)
         self.consumers: list[Child] = []
 

@@ -105,6 +105,13 @@ def parser() -> argparse.ArgumentParser:
                         help="sections of 10 subsections in all (default: enough for the demand)")
     steady.add_argument("--max-inflight", type=int, default=2000,
                         help="requests in flight before arrivals are dropped")
+    steady.add_argument("--sse-event-streams", type=int, default=0, metavar="N",
+                        help="idle event streams (GET /api/event/{id}/sse) open during the run; "
+                        "the API needs TICKETING_SSE_MAX_PER_ADDRESS above the streams' total")
+    steady.add_argument("--sse-booking-streams", type=int, default=0, metavar="M",
+                        help="idle booking streams (GET /api/booking/event/{id}/sse) of the "
+                        "buyers, ceil(M / --buyers) each: at most the API's "
+                        "TICKETING_SSE_MAX_PER_USER (10 by default)")
     _drain(sub.add_parser("drain", help="pause the consumers, build a backlog through the API, "
                           "time how fast the consumers work it off"))
     check = sub.add_parser("verify", help="run the checks on an existing event")

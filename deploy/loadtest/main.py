@@ -19,6 +19,7 @@ from aiokafka.errors import KafkaError
 from deploy.loadtest import output
 from deploy.loadtest.api import Api, ApiError, NotLoopback
 from deploy.loadtest.cli import parser
+from deploy.loadtest.crowd import Crowd, http_opener, open_crowd, streams_wanted
 from deploy.loadtest.drain import drain
 from deploy.loadtest.fixtures import Stage, prepare, rules
 from deploy.loadtest.progress import note
@@ -38,6 +39,7 @@ from deploy.loadtest.sustained import (
 )
 from deploy.loadtest.targets import Pool, layout, seats_of, subsections_of, targets_of
 from deploy.loadtest.verify import ticket_facts, verify_events
+from src.platform.runtime import raise_open_file_limit
 
 
 def seating(args) -> tuple[dict, int]:
@@ -70,7 +72,9 @@ async def load(args) -> int:
     connections = args.concurrency if args.mode == "sellout" else args.max_inflight
     keys = args.idempotency_keys
     retry = RetryPolicy(attempts=1 + args.retries) if keys else NO_RETRIES
+    open_files(connections + streams_wanted(args))
     api = Api(args.base_url, connections, args.timeout, retry, keys=keys)
+    crowd = Crowd(http_opener(args.base_url, args.timeout))
     try:
         await wait_healthy(api)
         note(f"[setup] {events} event(s) of {seats_of(config)} seats, "
@@ -80,17 +84,30 @@ async def load(args) -> int:
         if stage.opens_at is not None:
             note(f"[setup] buyers ready {stage.opens_at - time.time():.1f}s before sales open")
         pool = Pool(targets_of(stage.event_ids, config), *args.quantity)
+        await open_crowd(args, crowd, stage)
         with collector_paused():
             rec = await drive(args, api, stage, pool, rng)
     finally:
+        streams = await crowd.finish()
         await api.close()
     checks, facts, settled = await examine(args, stage, rec)
-    run = run_facts(args, stage, stamp, rec, pool) | facts | {"bookings_retried": api.retried}
+    run = (run_facts(args, stage, stamp, rec, pool) | facts | {"bookings_retried": api.retried}
+           | (streams if streams_wanted(args) else {}))
     report = build_report(run, rec.samples, settled, checks, output.machine(load_at_start))
     json_path, png = output.write(report, rec.samples, settled.settle_ms, Path(args.reports), stamp)
     print(format_table(report))
     note(f"report: {json_path}" + (f"   plot: {png}" if png else ""))
     return 0 if report["checks_passed"] else 1
+
+
+def open_files(connections: int) -> None:
+    """Raise the tool's soft open-file limit for `connections` sockets and some to spare, as
+    far as the hard limit allows; say so when that is too little."""
+    wanted = connections + 256
+    got = raise_open_file_limit(wanted)
+    if got < wanted:
+        note(f"[setup] open-file limit {got} < {wanted}: some connections will fail "
+             "(raise it with ulimit -Hn)")
 
 
 @contextlib.contextmanager

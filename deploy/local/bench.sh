@@ -9,6 +9,12 @@
 #   bash deploy/local/bench.sh drain                   # 50,000-booking backlog, consumers paused
 #   TICKETING_WORKERS=2 RESERVATION_CONSUMERS=2 BENCH_PYSPY=1 bash deploy/local/bench.sh
 #   BENCH_WARMUP=0 bash deploy/local/bench.sh          # measure a cold system (no warm-up)
+#   TICKETING_SSE_MAX_PER_ADDRESS=10000 bash deploy/local/bench.sh sustained \
+#     --sse-event-streams 5000 --sse-booking-streams 1000   # with idle SSE clients
+#
+# Every TICKETING_* variable set by the caller reaches the API (e.g. the stream caps above: the
+# load tool's streams all come from 127.0.0.1). The API raises its own soft open-file limit to
+# TICKETING_SSE_MAX_STREAMS + 1024 as far as the hard limit allows (printed below).
 #
 # Before the measured run comes a warm-up: BENCH_WARMUP (default 20) seconds of sustained load
 # at BENCH_WARMUP_RATE (default 1500) bookings/s on an event of its own, checked like any run,
@@ -58,9 +64,10 @@ export TICKETING_SELLER_SIGNUP=${TICKETING_SELLER_SIGNUP:-open}
 mkdir -p "$LOGS" reports
 .venv/bin/alembic upgrade head
 
+# Idle keep-alive connections are closed after 5 s (spec/security.md, "Timeouts").
 .venv/bin/uvicorn src.service.ticketing.entrypoints.http:create_app --factory \
   --host 127.0.0.1 --port "$PORT" --workers "$TICKETING_WORKERS" --no-access-log \
-  --log-level warning >"$LOGS/ticketing.log" 2>&1 &
+  --timeout-keep-alive 5 --log-level warning >"$LOGS/ticketing.log" 2>&1 &
 api_pid=$!
 pids+=("$api_pid")
 for i in $(seq "$RESERVATION_CONSUMERS"); do
@@ -75,6 +82,7 @@ for _ in $(seq 120); do
 done
 curl -sf "http://127.0.0.1:$PORT/health" >/dev/null || { tail -20 "$LOGS/ticketing.log"; exit 1; }
 echo "[bench] ticketing on :$PORT ($TICKETING_WORKERS workers), $RESERVATION_CONSUMERS consumer(s); logs in $LOGS/"
+echo "[bench] open-file limit: soft $(ulimit -Sn), hard $(ulimit -Hn)"
 
 warmup=${BENCH_WARMUP:-20}
 if [ "$warmup" != 0 ]; then

@@ -31,9 +31,10 @@ export TICKETING_JWT_SECRET
 mkdir -p "$LOGS"
 .venv/bin/alembic upgrade head
 
+# Idle keep-alive connections are closed after 5 s (spec/security.md, "Timeouts").
 .venv/bin/uvicorn src.service.ticketing.entrypoints.http:create_app --factory \
   --host 127.0.0.1 --port "$PORT" --workers "$WORKERS" --no-access-log \
-  >"$LOGS/ticketing.log" 2>&1 &
+  --timeout-keep-alive 5 >"$LOGS/ticketing.log" 2>&1 &
 pids+=($!)
 for i in $(seq "$CONSUMERS"); do
   .venv/bin/python -m src.service.reservation.entrypoints.consumer >"$LOGS/reservation-$i.log" 2>&1 &

@@ -1,6 +1,7 @@
 """Process-level tuning shared by the services' entrypoints."""
 
 import gc
+import resource
 
 
 def freeze_startup_heap() -> None:
@@ -15,3 +16,15 @@ def freeze_startup_heap() -> None:
     """
     gc.collect()
     gc.freeze()
+
+
+def raise_open_file_limit(wanted: int) -> int:
+    """Raise this process's soft limit of open files (`RLIMIT_NOFILE`) towards `wanted`, as far
+    as the hard limit allows (no privilege needed), never lowering it; returns the soft limit
+    now in force. Each TCP connection (a client's, an SSE stream's) takes one descriptor."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    if soft != resource.RLIM_INFINITY and soft < target:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+        soft = target
+    return soft

@@ -36,6 +36,8 @@ from test.e2e.scene import Scene, make_booking
 
 E2E_GROUP = "reservation-e2e"  # own consumer group: other tiers' consumers never steal work
 E2E_SECRET = secrets.token_hex(32)  # the tier's own signing secret (spec/security.md)
+KEEP_ALIVE_S = 5  # uvicorn's --timeout-keep-alive, as every launcher sets it
+BODY_TIMEOUT_S = 3  # shorter than the default 10 s, so the timeout tests are quick
 
 
 @dataclass(frozen=True)
@@ -68,9 +70,10 @@ def services():
     ticketing = processes.start(
         "ticketing",
         ["uvicorn", "src.service.ticketing.entrypoints.http:create_app", "--factory",
-         "--host", "127.0.0.1", "--port", str(port)],
+         "--host", "127.0.0.1", "--port", str(port), "--timeout-keep-alive", str(KEEP_ALIVE_S)],
         {"TICKETING_OUTBOX_REPUBLISH_AFTER_S": "2", "TICKETING_JWT_SECRET": E2E_SECRET,
-         "TICKETING_SELLER_SIGNUP": "open", "TICKETING_EXPIRY_INTERVAL_S": "0.5"},
+         "TICKETING_SELLER_SIGNUP": "open", "TICKETING_EXPIRY_INTERVAL_S": "0.5",
+         "TICKETING_BODY_TIMEOUT_S": str(BODY_TIMEOUT_S)},
     )
     reservation = processes.start(
         "reservation", ["src.service.reservation.entrypoints.consumer"],

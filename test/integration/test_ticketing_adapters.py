@@ -16,10 +16,11 @@ from src.service.contract import (
 )
 from src.service.lifecycle import CANCEL_HELD, CANCEL_UNSETTLED, BookingStatus
 from src.service.ticketing.adapters.kafka import KafkaCommandPublisher
-from src.service.ticketing.adapters.kvrocks import RedisSeatInventory, RedisStatusFeed
+from src.service.ticketing.adapters.kvrocks import RedisPubSubLink, RedisSeatInventory
 from src.service.ticketing.adapters.postgres import PostgresUnitOfWork
 from src.service.ticketing.adapters.postgres_acks import PostgresAckLog
 from src.service.ticketing.adapters.postgres_inbox import PostgresBookingInbox
+from src.service.ticketing.adapters.pubsub_hub import StatusHub
 from src.service.ticketing.application.create_booking import BookingRequest
 from src.service.ticketing.application.create_event import EventDraft
 from src.service.ticketing.application.ports import PublishFailed
@@ -166,11 +167,17 @@ async def test_inventory_check_reads_counter_and_seat_bits_in_one_go(pg_pool, re
     assert (available, taken) == (99, [False, True, False])
 
 
-async def test_status_feed_delivers_what_is_published_right_after_subscribing(redis):
+async def test_status_feed_delivers_what_is_published_right_after_subscribing(
+    redis, kvrocks_settings
+):
     channel = f"test:{uuid.uuid4()}"
-    async with RedisStatusFeed(redis).subscribe(channel) as messages:
-        await redis.publish(channel, b"hello")
-        got = await asyncio.wait_for(anext(messages), 5)
+    hub = StatusHub(lambda: RedisPubSubLink.open(kvrocks_settings))
+    try:
+        async with hub.subscribe(channel) as messages:
+            await redis.publish(channel, b"hello")
+            got = await asyncio.wait_for(anext(messages), 5)
+    finally:
+        await hub.aclose()
     assert got == b"hello"
 
 

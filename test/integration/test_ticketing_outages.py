@@ -14,12 +14,13 @@ from src.platform.kvrocks import create_client
 from src.platform.settings import KvrocksSettings
 from src.service.contract import SubsectionState
 from src.service.ticketing.adapters.kvrocks import (
+    RedisPubSubLink,
     RedisSeatInventory,
-    RedisStatusFeed,
     RedisStatusNotifier,
 )
 from src.service.ticketing.adapters.postgres import PostgresUnitOfWork
 from src.service.ticketing.adapters.postgres_inbox import PostgresBookingInbox
+from src.service.ticketing.adapters.pubsub_hub import StatusHub
 from src.service.ticketing.application.ports import Unavailable
 from src.service.ticketing.domain.user import Role, User
 from src.service.ticketing.entrypoints.http import create_app
@@ -34,6 +35,11 @@ def unused_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def hub_on(settings: KvrocksSettings) -> StatusHub:
+    """The SSE streams' pub/sub hub, as the service builds it, on `settings`' Kvrocks."""
+    return StatusHub(lambda: RedisPubSubLink.open(settings))
 
 
 def client_of(svc) -> httpx.AsyncClient:
@@ -82,7 +88,8 @@ async def test_the_adapters_raise_unavailable_not_driver_errors(database_setting
     pool = await create_pool(database_settings.model_copy(update={"pool_min": 1, "pool_max": 1}))
     await pool.close()
     _, buyer = await principals(pg_pool)
-    down = create_client(KvrocksSettings(url=f"redis://127.0.0.1:{unused_port()}/0"))
+    down_settings = KvrocksSettings(url=f"redis://127.0.0.1:{unused_port()}/0")
+    down = create_client(down_settings)
     try:
         with pytest.raises(Unavailable):
             async with PostgresUnitOfWork(pool):
@@ -96,7 +103,7 @@ async def test_the_adapters_raise_unavailable_not_driver_errors(database_setting
                 SubsectionState(event_id=1, section="A", subsection=1, available=1, reserved=0,
                                 sold=0))
         with pytest.raises(Unavailable):
-            async with RedisStatusFeed(down).subscribe("x"):
+            async with hub_on(down_settings).subscribe("x"):
                 pass
     finally:
         await down.aclose()
@@ -104,10 +111,11 @@ async def test_the_adapters_raise_unavailable_not_driver_errors(database_setting
 
 async def test_an_unreachable_kvrocks_is_503_for_booking_and_streams(pg_pool):
     seller, buyer = await principals(pg_pool)
-    down = create_client(KvrocksSettings(url=f"redis://127.0.0.1:{unused_port()}/0"))
+    down_settings = KvrocksSettings(url=f"redis://127.0.0.1:{unused_port()}/0")
+    down = create_client(down_settings)
     try:
         svc = dataclasses.replace(service(pg_pool, RedisSeatInventory(down)),
-                                  feed=RedisStatusFeed(down))
+                                  feed=hub_on(down_settings))
         event = await svc.create_event(seller, SHOW)
         async with client_of(svc) as client:
             headers = bearer(svc, buyer.user_id)

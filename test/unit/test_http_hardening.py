@@ -1,8 +1,10 @@
 """Security headers on every response and the JSON body rules, over ASGI with fakes, the
 booking fast path on and off (spec/security.md, "HTTP")."""
 
+import asyncio
 import json
 import re
+import time
 
 import httpx
 import pytest
@@ -130,3 +132,47 @@ async def test_a_chunked_body_within_the_bound_is_served(world_and_client):
         yield body[10:]
     response = await client.post("/api/booking", content=chunks(), headers=bearer(BUYER) | JSON)
     assert response.status_code == 202
+
+
+@pytest.fixture(params=[True, False], ids=["fast_path", "route"])
+async def impatient(request):
+    """A world whose JSON routes wait 0.2 s for a body, and a client of it."""
+    world = World(body_timeout_s=0.2)
+    transport = httpx.ASGITransport(app=create_app(world.service, fast_path=request.param))
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        yield world, client
+
+
+@pytest.mark.parametrize("length", [None, "200"], ids=["chunked", "content_length"])
+async def test_a_body_that_stops_arriving_is_answered_408_and_the_connection_closed(
+    impatient, length
+):
+    world, client = impatient
+    body = booking_body(await world.event())
+
+    async def stalled():
+        yield body[:1]
+        await asyncio.Event().wait()  # the client sends nothing more
+    headers = bearer(BUYER) | JSON | ({"Content-Length": length} if length else {})
+    started = time.monotonic()
+    async with asyncio.timeout(3):  # without a deadline the request would hang
+        response = await client.post("/api/booking", content=stalled(), headers=headers)
+    assert (response.status_code, response.json()) == (
+        408, {"detail": "Request body not received in time"})
+    assert 0.2 <= time.monotonic() - started < 2
+    assert response.headers["connection"] == "close"
+    assert_hardened(response)
+    assert world.store.bookings == {}
+
+
+async def test_a_slow_body_that_arrives_within_the_deadline_is_served(impatient):
+    world, client = impatient
+    body = booking_body(await world.event())
+
+    async def trickled():
+        for i in range(0, len(body), 40):
+            await asyncio.sleep(0.02)
+            yield body[i:i + 40]
+    response = await client.post("/api/booking", content=trickled(), headers=bearer(BUYER) | JSON)
+    assert response.status_code == 202
+    assert len(world.store.bookings) == 1

@@ -51,13 +51,13 @@ def test_every_status_of_the_authorization_matrix_is_documented(document, route)
     assert ("security" in operation(document, method, path)) == (anonymous == 401)
 
 
-def test_every_api_route_documents_503_and_json_routes_413_and_415(document):
+def test_every_api_route_documents_503_and_json_routes_408_413_and_415(document):
     for path, operations in document["paths"].items():
         for method, op in operations.items():
             if path.startswith("/api/"):
                 assert "503" in op["responses"], (method, path)
             if (method.upper(), path) in JSON_ROUTES:
-                assert {"400", "413", "415"} <= set(op["responses"]), (method, path)
+                assert {"400", "408", "413", "415"} <= set(op["responses"]), (method, path)
 
 
 def test_errors_are_documented_with_the_one_body_and_never_as_422(document):

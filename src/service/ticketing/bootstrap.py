@@ -13,12 +13,13 @@ import uuid6
 from src.platform.db import create_pool
 from src.platform.kafka import create_producer, ensure_topics, stop_quietly
 from src.platform.kvrocks import create_client
+from src.platform.runtime import raise_open_file_limit
 from src.platform.settings import DatabaseSettings, KafkaSettings, KvrocksSettings
 from src.service.contract import COMMANDS_TOPIC, DEAD_LETTER_TOPIC
 from src.service.ticketing.adapters.kafka import KafkaCommandPublisher
 from src.service.ticketing.adapters.kvrocks import (
+    RedisPubSubLink,
     RedisSeatInventory,
-    RedisStatusFeed,
     RedisStatusNotifier,
 )
 from src.service.ticketing.adapters.passwords import CommonPasswords
@@ -27,6 +28,7 @@ from src.service.ticketing.adapters.postgres import PostgresUnitOfWork
 from src.service.ticketing.adapters.postgres_acks import PostgresAckLog
 from src.service.ticketing.adapters.postgres_inbox import PostgresBookingInbox
 from src.service.ticketing.adapters.postgres_sessions import PostgresAccountLookup
+from src.service.ticketing.adapters.pubsub_hub import StatusHub
 from src.service.ticketing.adapters.qr import SegnoQrRenderer
 from src.service.ticketing.adapters.rate_limits import LeasedRateLimiter, LimitsRateLimiter
 from src.service.ticketing.adapters.security import Argon2PasswordHasher, JwtTokenCodec
@@ -86,7 +88,7 @@ from src.service.ticketing.application.ticket_ports import PaymentProvider, QrRe
 from src.service.ticketing.application.ticket_qr import TicketQr
 from src.service.ticketing.application.transfer_ticket import TransferTicket
 from src.service.ticketing.application.update_event import UpdateEvent
-from src.service.ticketing.settings import InsecureSettings, TicketingSettings
+from src.service.ticketing.settings import TicketingSettings
 
 log = logging.getLogger(__name__)
 
@@ -288,18 +290,29 @@ def limit_rules(settings: TicketingSettings) -> dict[Limit, str]:
     }
 
 
+OTHER_FILES = 1024  # descriptors besides the streams: pools, producer, other clients
+
+
+def _open_files_for(streams: int) -> None:
+    """Raise the open-file limit so that `streams` SSE streams fit (each holds a socket); warn
+    when the hard limit is lower (spec/security.md, "Stream caps")."""
+    wanted = streams + OTHER_FILES
+    got = raise_open_file_limit(wanted)
+    if got < wanted:
+        log.warning("open_file_limit soft=%d wanted=%d: raise the hard limit (ulimit -Hn) or "
+                    "lower TICKETING_SSE_MAX_STREAMS", got, wanted)
+
+
 @asynccontextmanager
 async def running(settings: TicketingSettings | None = None) -> AsyncIterator[Ticketing]:
     """Open PostgreSQL, Kvrocks and Kafka from the environment, yield the wired service, and
-    close them in reverse order. Raises `InsecureSettings` before opening anything when the
-    settings are only fit for development, or let streams take every Kvrocks connection
-    (spec/security.md, "Configuration" and "Stream caps")."""
+    close them in reverse order; the SSE streams share one pub/sub connection (`StatusHub`).
+    Raises `InsecureSettings` before opening anything when the settings are only fit for
+    development (spec/security.md, "Configuration")."""
     settings = settings or TicketingSettings()
     settings.check_startup()
     kvrocks = KvrocksSettings()
-    if settings.sse_max_streams >= kvrocks.max_connections:
-        raise InsecureSettings("TICKETING_SSE_MAX_STREAMS must be below KVROCKS_MAX_CONNECTIONS: "
-                               "streams must never take every connection the accept path needs")
+    _open_files_for(settings.sse_max_streams)
     if settings.development and not settings.jwt_secret.get_secret_value():
         log.warning("development mode: tokens are signed with the public development key")
     kafka, database = KafkaSettings(), DatabaseSettings()
@@ -309,6 +322,8 @@ async def running(settings: TicketingSettings | None = None) -> AsyncIterator[Ti
         stack.push_async_callback(pool.close)
         redis = create_client(kvrocks)
         stack.push_async_callback(redis.aclose)
+        hub = StatusHub(lambda: RedisPubSubLink.open(kvrocks), settings.sse_queue_size)
+        stack.push_async_callback(hub.aclose)
         await ensure_topics(kafka, {COMMANDS_TOPIC: kafka.partitions,
                                     DEAD_LETTER_TOPIC: kafka.partitions})
         producer = create_producer(kafka)
@@ -324,7 +339,7 @@ async def running(settings: TicketingSettings | None = None) -> AsyncIterator[Ti
             inventory=RedisSeatInventory(redis),
             publisher=KafkaCommandPublisher(producer, kafka.send_timeout_s),
             acks=acks,
-            notifier=RedisStatusNotifier(redis), feed=RedisStatusFeed(redis),
+            notifier=RedisStatusNotifier(redis), feed=hub,
             accounts=PostgresAccountLookup(pool, wait_s),
             limiter=LimitsRateLimiter.on_kvrocks(redis, kvrocks.url, limit_rules(settings)),
         )

@@ -26,8 +26,9 @@ class TicketingSettings(BaseSettings):
     signing and cookie; the outbox relay's cadence, first re-send and backoff cap; the
     settle deadline after which a booking still processing is given up; the broker probe
     interval while the circuit is open; how long an Idempotency-Key is remembered
-    (spec/architecture.md, guarantees 8 and 9); SSE pings and look-back; how long a process trusts
-    the event status it cached (spec/tickets.md, rule 18)."""
+    (spec/architecture.md, guarantees 8 and 9); SSE pings, look-back, stream caps and queues;
+    the request-body read timeout; how long a process trusts the event status it cached
+    (spec/tickets.md, rule 18)."""
 
     model_config = SettingsConfigDict(env_prefix="TICKETING_", frozen=True)
 
@@ -62,11 +63,16 @@ class TicketingSettings(BaseSettings):
     idempotency_ttl_s: float = 24 * 3600
     sse_ping_s: int = 15
     sse_recent_s: float = 60.0
-    # Open SSE streams per process (spec/security.md, "Stream caps"): each holds a Kvrocks
-    # connection, so the total stays below KVROCKS_MAX_CONNECTIONS (200) for the accept path.
+    # Open SSE streams per process (spec/security.md, "Stream caps"). They share the process's
+    # one pub/sub connection, so the process cap bounds memory and file descriptors, not
+    # Kvrocks connections; each stream may be `sse_queue_size` messages behind before it is
+    # dropped.
     sse_max_per_user: int = Field(default=10, ge=1)
     sse_max_per_address: int = Field(default=50, ge=1)
-    sse_max_streams: int = Field(default=150, ge=1)
+    sse_max_streams: int = Field(default=10_000, ge=1)
+    sse_queue_size: int = Field(default=256, ge=1)
+    # How long a JSON route waits for the whole request body (spec/security.md, "HTTP").
+    body_timeout_s: float = Field(default=10.0, gt=0)
 
     @field_validator("limit_login_account", "limit_login_address", "limit_register_address",
                      "limit_booking_buyer")

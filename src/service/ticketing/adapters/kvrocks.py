@@ -1,18 +1,20 @@
-"""Kvrocks adapters: the fail-fast read of seat bits and counters, pub/sub out and in.
+"""Kvrocks adapters: the fail-fast read of seat bits and counters, pub/sub out, and the
+connection the SSE streams' pub/sub hub listens on (`pubsub_hub.py`).
 
 Seat bits are read with BITFIELD u1 only (spec/architecture.md, "Kvrocks rules"); the seat-map
 keys belong to the reservation service, which alone writes them ("Ownership"). Every error of
 `src.platform.kvrocks.UNAVAILABLE` is raised as `Unavailable` (HTTP 503).
 """
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+import math
+from collections.abc import Sequence
 
 from redis.asyncio import Redis
-from redis.asyncio.client import PubSub
+from redis.asyncio.connection import AbstractConnection
 
 from src.platform.batching import Coalescer
-from src.platform.kvrocks import UNAVAILABLE
+from src.platform.kvrocks import UNAVAILABLE, create_pubsub_connection
+from src.platform.settings import KvrocksSettings
 from src.service.contract import (
     AttendanceUpdate,
     BookingStatusUpdate,
@@ -24,6 +26,8 @@ from src.service.contract import (
     seats_key,
 )
 from src.service.ticketing.application.ports import Unavailable
+
+HUB_NAME = "ticketing-sse-hub"  # the hub's connection in CLIENT LIST
 
 
 class RedisSeatInventory:
@@ -91,35 +95,52 @@ class RedisStatusNotifier:
             raise Unavailable("pub/sub unavailable") from e
 
 
-class RedisStatusFeed:
-    """Pub/sub subscriptions for the SSE streams."""
+class RedisPubSubLink:
+    """The `PubSubLink` of `pubsub_hub.StatusHub` over redis-py: one connection of its own,
+    outside the command pool, named `HUB_NAME` in `CLIENT LIST`. It never reconnects by
+    itself: once it failed, the hub opens a new one (and its streams start over)."""
 
-    def __init__(self, client: Redis) -> None:
-        self._client = client
+    def __init__(self, connection: AbstractConnection) -> None:
+        self._connection = connection
 
-    @asynccontextmanager
-    async def subscribe(self, channel: str) -> AsyncIterator[AsyncIterator[bytes]]:
-        """Subscribed (confirmed by the server) before it yields the message iterator; raises
-        `Unavailable` when the store cannot be reached (also while iterating)."""
-        pubsub = self._client.pubsub()
+    @classmethod
+    async def open(cls, settings: KvrocksSettings) -> "RedisPubSubLink":
+        """Connected; raises `Unavailable` when the store cannot be reached."""
+        connection = create_pubsub_connection(settings, HUB_NAME)
         try:
-            try:
-                await pubsub.subscribe(channel)
-                # Wait for the server's confirmation: only then is nothing published later
-                # missed.
-                while await pubsub.get_message(timeout=5.0) is None:
-                    pass
-            except UNAVAILABLE as e:
-                raise Unavailable("pub/sub unavailable") from e
-            yield _messages(pubsub)
-        finally:
-            await pubsub.aclose()
+            await connection.connect()
+        except UNAVAILABLE as e:
+            await connection.disconnect(nowait=True)
+            raise Unavailable("pub/sub unavailable") from e
+        return cls(connection)
 
+    async def send(self, commands: Sequence[tuple[str, str]]) -> None:
+        """Write the commands in one go, in order; raises `Unavailable`."""
+        self._connected()
+        try:
+            await self._connection.send_packed_command(
+                self._connection.pack_commands(commands), check_health=False)
+        except UNAVAILABLE as e:
+            raise Unavailable("pub/sub unavailable") from e
 
-async def _messages(pubsub: PubSub) -> AsyncIterator[bytes]:
-    try:
-        async for message in pubsub.listen():
-            if message["type"] == "message":
-                yield message["data"]
-    except UNAVAILABLE as e:
-        raise Unavailable("pub/sub unavailable") from e
+    async def read(self) -> tuple[str, str, bytes]:
+        """The next push, waiting as long as it takes; raises `Unavailable`."""
+        self._connected()
+        try:
+            reply = await self._connection.read_response(timeout=math.inf)
+        except UNAVAILABLE as e:
+            raise Unavailable("pub/sub unavailable") from e
+        match reply:
+            case [bytes() as kind, bytes() as channel, data]:
+                payload = data if isinstance(data, bytes) else b""
+                return kind.decode(), channel.decode(), payload
+        raise Unavailable(f"pub/sub: unexpected reply {reply!r:.80}")
+
+    async def aclose(self) -> None:
+        """Close the connection."""
+        await self._connection.disconnect(nowait=True)
+
+    def _connected(self) -> None:
+        # redis-py would connect again on its own, without the subscriptions.
+        if not self._connection.is_connected:
+            raise Unavailable("pub/sub connection lost")

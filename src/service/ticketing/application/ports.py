@@ -297,8 +297,9 @@ class StatusFeed(Protocol):
     """Pub/sub subscriptions for the SSE streams."""
 
     def subscribe(self, channel: str) -> AbstractAsyncContextManager[AsyncIterator[bytes]]:
-        """Subscribe before returning; iterate the messages published afterwards. Entering and
-        iterating raise `Unavailable` when the store cannot be reached."""
+        """Subscribed, as confirmed by the store, before returning; iterate the messages
+        published afterwards, in order. Entering and iterating raise `Unavailable` when the
+        store cannot be reached; iterating also when the listener fell too far behind."""
 
 
 class Clock(Protocol):

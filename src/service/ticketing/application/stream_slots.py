@@ -1,9 +1,10 @@
 """How many SSE streams one API process keeps open: per user, per client address, in all
 (spec/security.md, "Stream caps").
 
-Each open stream holds a Kvrocks pub/sub connection from the pool the booking accept path also
-uses, so the total is capped below the pool's size, and one user or one address cannot take
-the lot. Counted in process memory: no I/O, a few dict operations per stream opened or closed.
+The streams of a process share one pub/sub connection, so what an open stream holds is a
+socket, a queue and a task: the total is capped as a bound on memory and file descriptors,
+and one user or one address cannot take the lot. Counted in process memory: no I/O, a few
+dict operations per stream opened or closed.
 """
 
 from collections.abc import Callable

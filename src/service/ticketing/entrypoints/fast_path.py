@@ -56,6 +56,7 @@ async def _accept(
 
 
 async def _body(receive: Receive) -> bytes:
+    # `Hardening` has read the body under its deadline already; this reads it from memory.
     chunks, more = [], True
     while more:
         message = await receive()

@@ -25,6 +25,8 @@ DESCRIPTIONS = {
     401: "No valid session: missing, bad, expired or revoked token",
     403: "The caller may not do this",
     404: "Nothing by that id that the caller may see",
+    408: "`Request body not received in time` (`TICKETING_BODY_TIMEOUT_S`); the connection "
+         "is closed",
     409: "`Idempotency-Key was used for another request`",
     413: "`Request body too large` (over 64 KiB)",
     415: "`Content-Type must be application/json`",
@@ -32,7 +34,7 @@ DESCRIPTIONS = {
     503: "A backing service is down, or the server holds all the streams it may; "
          "see `Retry-After`",
 }
-_JSON_BODY = (400, 413, 415)
+_JSON_BODY = (400, 408, 413, 415)
 # The error statuses each route answers; those with 401 (but logging in) need a session.
 ROUTE_ERRORS: dict[tuple[str, str], tuple[int, ...]] = {
     ("post", "/api/user"): (*_JSON_BODY, 403, 429, 503),

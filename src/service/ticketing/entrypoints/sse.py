@@ -1,9 +1,11 @@
 """Server-Sent Event streams: one buyer's bookings on an event, and an event's seat counts.
 
-Both subscribe to pub/sub first and only then read the current state, so an update published
-while the client was connecting is not lost (spec/architecture.md, guarantee 6). Both steps run
+Both subscribe to pub/sub first (through the process's one pub/sub connection,
+`adapters/pubsub_hub.py`) and only then read the current state, so an update published while
+the client was connecting is not lost (spec/architecture.md, guarantee 6). Both steps run
 before the answer starts, so a backing service that is down is a 503 (or a missing booking a
-404), not a stream that breaks at once; a pub/sub outage later just ends the stream.
+404), not a stream that breaks at once; a pub/sub outage later, or a client so slow that its
+queue filled up, just ends the stream (the hub logs why).
 """
 
 import json
@@ -116,7 +118,7 @@ async def _updates(messages: AsyncIterator[bytes]) -> AsyncIterator[BookingStatu
         async for raw in messages:
             yield BookingStatusUpdate.model_validate_json(raw)
     except Unavailable as e:
-        log.warning("sse_stream_lost error=%r", e)
+        log.info("sse_stream_lost error=%r", e)
 
 
 @router.get("/api/event/{event_id}/sse")
@@ -148,4 +150,4 @@ async def _event_stream(
                 kind = "attendance" if payload.keys() == _ATTENDANCE else "status_update"
                 yield {"event": kind, "data": json.dumps(payload)}
         except Unavailable as e:
-            log.warning("sse_stream_lost error=%r", e)
+            log.info("sse_stream_lost error=%r", e)
