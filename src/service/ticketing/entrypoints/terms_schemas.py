@@ -4,7 +4,7 @@ from pydantic import AwareDatetime, BaseModel, Field
 
 from src.service.ticketing.application.update_event_terms import TermsChange
 from src.service.ticketing.domain.refund_policy import EventTerms, RefundTier
-from src.service.ticketing.entrypoints.inputs import Int32, Strict, Text
+from src.service.ticketing.entrypoints.inputs import Int32, Strict, Text, Timestamp
 
 TERM_FIELDS = frozenset({"starts_at", "ends_at", "refunds_enabled", "refund_policy", "timezone"})
 
@@ -20,8 +20,8 @@ class TermsIn(Strict):
     """`PATCH /api/event/{id}`, and the same fields of `POST /api/event`: ISO 8601 times with
     their offset; `refund_policy: null` puts back the default tiers."""
 
-    starts_at: AwareDatetime | None = None
-    ends_at: AwareDatetime | None = None
+    starts_at: Timestamp | None = None
+    ends_at: Timestamp | None = None
     refunds_enabled: bool = True
     refund_policy: list[RefundTierIO] | None = Field(default=None, max_length=10)
     timezone: Text | None = Field(default=None, max_length=64)
