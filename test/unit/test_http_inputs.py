@@ -34,7 +34,7 @@ def stored(world: World) -> tuple:
         ('"event_id": 0', "event_id: Input should be greater than or equal to 1"),
         ('"event_id": 2147483648', "event_id: Input should be less than or equal to 2147483647"),
         ('"event_id": "1"', "event_id: Input should be a valid integer"),
-        ('"event_id": 1.0', "event_id: Input should be a valid integer"),
+        ('"event_id": 1.5', "event_id: Input should be a valid integer"),
         ('"quantity": true', "quantity: Input should be a valid integer"),
         ('"quantity": 2147483648', "quantity: Input should be less than or equal to 2147483647"),
         ('"subsection": -2147483649', "subsection: Input should be greater than or equal to"),

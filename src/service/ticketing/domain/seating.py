@@ -85,19 +85,28 @@ class SeatingConfig:
         }
 
 
+def _integer(value: object) -> int | None:
+    """`value` as an integer if it is one: a JSON number with a zero fraction (`2.0`) counts,
+    as in JSON Schema's `integer`; `true` does not."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
 def _positive_int(value: object, name: str, upper: int) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= upper:
+    number = _integer(value)
+    if number is None or not 1 <= number <= upper:
         raise InvalidRequest(f"seating_config.{name} must be an integer from 1 to {upper}")
-    return value
+    return number
 
 
 def _section(raw: object) -> Section:
     if not isinstance(raw, dict):
         raise InvalidRequest("Each section must be an object with name, price and subsections")
-    name, price = raw.get("name"), raw.get("price")
-    if not isinstance(name, str) or not _SECTION_NAME.match(name):
+    name, price = raw.get("name"), _integer(raw.get("price"))
+    if not isinstance(name, str) or not _SECTION_NAME.fullmatch(name):
         raise InvalidRequest("Section name must be 1-20 letters, digits, '-' or '_'")
-    if not isinstance(price, int) or isinstance(price, bool) or not 0 <= price <= MAX_PRICE:
+    if price is None or not 0 <= price <= MAX_PRICE:
         raise InvalidRequest(f"Section {name}: price must be an integer from 0 to {MAX_PRICE}")
     subsections = _positive_int(raw.get("subsections"), "subsections", MAX_SUBSECTIONS)
     return Section(name=name, price=price, subsections=subsections)

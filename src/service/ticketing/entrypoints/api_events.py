@@ -3,7 +3,6 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import AwareDatetime
 
 from src.service.lifecycle import EventStatus
 from src.service.ticketing.application.list_events import MAX_TEXT
@@ -17,6 +16,7 @@ from src.service.ticketing.entrypoints.inputs import (
     OffsetQuery,
     SectionPath,
     SubsectionPath,
+    Timestamp,
     documented,
     json_body,
 )
@@ -44,7 +44,7 @@ async def create_event(
 @router.get("")
 async def list_events(
     service: Service, seller_id: IdQuery = None, status: EventStatus | None = None,
-    starts_from: AwareDatetime | None = None, starts_until: AwareDatetime | None = None,
+    starts_from: Timestamp | None = None, starts_until: Timestamp | None = None,
     q: Annotated[str | None, Query(max_length=MAX_TEXT)] = None,
     limit: LimitQuery = DEFAULT_LIMIT, offset: OffsetQuery = 0,
 ) -> EventPageOut:

@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, RootModel
+from pydantic import BaseModel, ConfigDict, Field, RootModel
 
 from src.service.ticketing.application.ticket_views import Page
 from src.service.ticketing.domain.check_in import (
@@ -18,14 +18,24 @@ from src.service.ticketing.domain.check_in import (
 )
 from src.service.ticketing.domain.issued_ticket import IssuedTicket
 from src.service.ticketing.domain.user import User
-from src.service.ticketing.entrypoints.inputs import Strict, Text
+from src.service.ticketing.entrypoints.inputs import (
+    Documented,
+    EmailText,
+    Strict,
+    Text,
+    Timestamp,
+)
 from src.service.ticketing.entrypoints.ticket_schemas import AttendeeOut
+
+# A code, gate or nonce is 1 to its maximum of characters (`domain/check_in.py`, which says
+# so in its refusal); the document shows the lower bound too.
+Word = Annotated[Text, Documented(minLength=1)]
 
 
 class StaffIn(Strict):
     """`POST` / `DELETE /api/event/{id}/staff`: the account, by e-mail."""
 
-    email: Text = Field(min_length=3, max_length=254, json_schema_extra={"format": "email"})
+    email: EmailText = Field(min_length=3, max_length=254, json_schema_extra={"format": "email"})
 
 
 class StaffOut(BaseModel):
@@ -44,8 +54,8 @@ class StaffOut(BaseModel):
 class ScanIn(Strict):
     """`POST /api/event/{id}/check-in`: the code a live gate read, and the gate's name."""
 
-    code: Text = Field(max_length=MAX_CODE)
-    gate: Text | None = Field(default=None, max_length=MAX_GATE)
+    code: Word = Field(max_length=MAX_CODE)
+    gate: Word | None = Field(default=None, max_length=MAX_GATE)
 
     def to_scan(self) -> Scan:
         """The use case's input."""
@@ -56,17 +66,18 @@ class OfflineScanIn(Strict):
     """One scan of an offline gate's upload: its nonce makes it idempotent; `scanned_at` is
     ISO 8601 with its offset."""
 
-    code: Text = Field(max_length=MAX_CODE)
-    nonce: Text = Field(max_length=MAX_NONCE)
-    scanned_at: AwareDatetime
-    gate: Text = Field(max_length=MAX_GATE)
+    code: Word = Field(max_length=MAX_CODE)
+    nonce: Word = Field(max_length=MAX_NONCE)
+    scanned_at: Timestamp
+    gate: Word = Field(max_length=MAX_GATE)
 
     def to_scan(self) -> Scan:
         """The use case's input."""
         return Scan(self.code, self.gate, self.scanned_at, self.nonce)
 
 
-class UploadIn(RootModel[Annotated[list[OfflineScanIn], Field(max_length=MAX_BATCH)]]):
+class UploadIn(RootModel[Annotated[
+        list[OfflineScanIn], Field(max_length=MAX_BATCH), Documented(minItems=1)]]):
     """`POST /api/event/{id}/check-in/batch`: an offline gate's scans, a JSON array."""
 
     model_config = ConfigDict(strict=True)

@@ -5,12 +5,14 @@ Run with `uvicorn src.service.ticketing.entrypoints.http:create_app --factory`.
 """
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.responses import JSONResponse, Response
 from fastapi_offline import FastAPIOffline
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp
 
 from src.platform.logging import configure as configure_logging
@@ -30,6 +32,7 @@ from src.service.ticketing.entrypoints.background import sweeping
 from src.service.ticketing.entrypoints.errors import HANDLED, error_response
 from src.service.ticketing.entrypoints.fast_path import BookingFastPath
 from src.service.ticketing.entrypoints.hardening import DOCS_ASSETS, Hardening
+from src.service.ticketing.entrypoints.methods import NOT_ALLOWED, FixedPaths, Resources
 from src.service.ticketing.entrypoints.openapi import exact_openapi
 from src.service.ticketing.entrypoints.refund_relay import refund_relay
 from src.service.ticketing.settings import TicketingSettings
@@ -37,14 +40,35 @@ from src.service.ticketing.settings import TicketingSettings
 log = logging.getLogger(__name__)
 
 
-def _install_error_handlers(app: FastAPI) -> None:
+def _resources(app: FastAPI) -> Callable[[], Resources]:
+    """The documented methods of each path, made once from the document on first use."""
+    made: list[Resources] = []
+
+    def resources() -> Resources:
+        if not made:
+            made.append(Resources(app.openapi()["paths"]))
+        return made[0]
+    return resources
+
+
+def _install_error_handlers(app: FastAPI, resources: Callable[[], Resources]) -> None:
     async def handled(_: Request, exc: Exception) -> JSONResponse:
         """The error table's answer for `exc` (spec/architecture.md, "HTTP conventions")."""
         status, body, headers = error_response(exc)
         return JSONResponse(body, status, headers=headers)
 
+    async def http_error(request: Request, exc: Exception) -> Response:
+        """The framework's own answers (404 for no route, 405, …); a 405 names every method
+        of its documented path (`methods.Resources`)."""
+        assert isinstance(exc, HTTPException)
+        allow = resources().allowed(request.scope["path"])
+        if exc.status_code == NOT_ALLOWED and allow is not None:
+            return JSONResponse({"detail": exc.detail}, exc.status_code, headers={"Allow": allow})
+        return await http_exception_handler(request, exc)
+
     for kind in HANDLED:
         app.add_exception_handler(kind, handled)
+    app.add_exception_handler(HTTPException, http_error)
 
 
 @asynccontextmanager
@@ -66,15 +90,16 @@ async def _given(_: FastAPI) -> AsyncIterator[None]:
     yield
 
 
-def _in_front(app: FastAPI, fast_path: bool) -> None:
+def _in_front(app: FastAPI, fast_path: bool, resources: Callable[[], Resources]) -> None:
     """Put the hardening middleware and the booking fast path in front of the framework's
     own middleware (its error, telemetry and body-limit layers), so a booking pays for none
     of them (spec/performance.md, "Session of 2026-12-02"); every other request goes through
-    the hardening and then the framework as usual."""
+    the hardening, the fixed paths' method check (`methods.FixedPaths`) and then the
+    framework as usual."""
     build = app.build_middleware_stack
 
     def built() -> ASGIApp:
-        framework = build()
+        framework = FixedPaths(build(), resources)
         return Hardening(BookingFastPath(framework) if fast_path else framework)
 
     app.build_middleware_stack = built  # type: ignore[method-assign]
@@ -96,9 +121,10 @@ def create_app(service: Ticketing | None = None, fast_path: bool = True) -> Fast
     # /docs and /redoc load Swagger UI and ReDoc from the fastapi-offline package, not a CDN.
     app = FastAPIOffline(title="Seat ticketing", version="0.1.0", lifespan=lifespan,
                          static_url=DOCS_ASSETS, telemetry=telemetry(settings.telemetry))
-    _install_error_handlers(app)
+    resources = _resources(app)
+    _install_error_handlers(app, resources)
     app.add_middleware(LastResort)
-    _in_front(app, fast_path)
+    _in_front(app, fast_path, resources)
     app.openapi = exact_openapi(app)  # type: ignore[method-assign]
     if service is not None:
         app.state.ticketing = service

@@ -8,7 +8,8 @@ from fastapi import Header, Response
 from starlette.types import Scope
 
 from src.service.ticketing.application.views import Reply
-from src.service.ticketing.domain.idempotency import parse_key
+from src.service.ticketing.domain.idempotency import MAX_KEY_LENGTH, parse_key
+from src.service.ticketing.entrypoints.inputs import Documented
 
 HEADER = "Idempotency-Key"
 REPLAYED = ("Idempotent-Replayed", "true")
@@ -19,7 +20,11 @@ DESCRIPTION = (
     "the server crashed before answering). Reusing a key for another request is 409; keys are "
     "forgotten after `TICKETING_IDEMPOTENCY_TTL_S` (24 h). Invalid: 400."
 )
-KeyHeader = Annotated[str | None, Header(alias=HEADER, description=DESCRIPTION)]
+# `domain/idempotency.parse_key`'s rule as the document shows it: no blank at either end,
+# since HTTP drops those from a header value before the API sees it.
+_KEY = Annotated[str, Documented(
+    minLength=1, maxLength=MAX_KEY_LENGTH, pattern="^[!-~]([ -~]*[!-~])?$")]
+KeyHeader = Annotated[_KEY | None, Header(alias=HEADER, description=DESCRIPTION)]
 
 
 def key_from_scope(scope: Scope) -> str | None:

@@ -5,17 +5,32 @@ no text field carries NUL or another control character (a description may have t
 breaks); types are strict (no `true` for 1, no `"1"` for 1); every JSON body is parsed by the
 one parser, pydantic's, so a broken one always gets `errors.MALFORMED_JSON`. Path parameters
 that fail these rules name nothing, so they are answered 404 (`errors.py`).
+
+Each rule is also written into the OpenAPI document (bounds as `minimum`/`maximum`, the
+control characters as a `pattern`), so the document allows exactly what these types accept
+(spec/security.md, "OpenAPI").
 """
 
 import re
+from datetime import datetime
 from typing import Annotated, Any, TypeVar
 
 from email_validator import EmailNotValidError, validate_email
 from fastapi import Depends, Path, Query, Request
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
-from pydantic_core import PydanticCustomError
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+)
+from pydantic import Strict as PydanticStrict
+from pydantic.json_schema import GetJsonSchemaHandler, JsonSchemaValue
+from pydantic_core import PydanticCustomError, core_schema
 
 from src.service.ticketing.domain.errors import InvalidRequest
+from src.service.ticketing.domain.paging import MAX_LIMIT
 
 INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
 MAX_ID = INT32_MAX
@@ -36,10 +51,59 @@ def _no_control_but_lines(value: str) -> str:
     return value
 
 
-Text = Annotated[str, AfterValidator(_no_control)]
-Paragraph = Annotated[str, AfterValidator(_no_control_but_lines)]  # tabs, line breaks
-Id = Annotated[int, Field(ge=1, le=MAX_ID)]
-Int32 = Annotated[int, Field(ge=INT32_MIN, le=INT32_MAX)]
+class Documented:
+    """`Annotated` metadata that adds JSON-schema keywords to a type's schema without changing
+    how it validates: for rules a validator function checks, which pydantic cannot describe."""
+
+    def __init__(self, **keywords: object) -> None:
+        self.keywords = keywords
+
+    def __get_pydantic_json_schema__(
+        self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        """The schema pydantic makes, with these keywords added."""
+        return handler(schema) | self.keywords
+
+
+# The control characters `_CONTROL` and `_CONTROL_BUT_LINES` refuse, as JSON-schema patterns.
+NO_CONTROL = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"
+NO_CONTROL_BUT_LINES = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$"
+Text = Annotated[str, AfterValidator(_no_control), Documented(pattern=NO_CONTROL)]
+# An e-mail address: its `format: email` (in the fields that use it) already rules the
+# control characters out, and a pattern beside it would only slow down schema-driven tests.
+EmailText = Annotated[str, AfterValidator(_no_control)]
+Paragraph = Annotated[  # tabs, line breaks
+    str, AfterValidator(_no_control_but_lines), Documented(pattern=NO_CONTROL_BUT_LINES)]
+
+
+def _integral(value: object) -> object:
+    """A JSON number with a zero fraction (`2.0`) is the integer it names, as JSON Schema's
+    `integer` (the OpenAPI document's type) has it; anything else goes on to the strict
+    integer check (so `2.5`, `true` and `"2"` are still refused)."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+Id = Annotated[int, Field(ge=1, le=MAX_ID), BeforeValidator(_integral)]
+Int32 = Annotated[int, Field(ge=INT32_MIN, le=INT32_MAX), BeforeValidator(_integral)]
+# RFC 3339's date-time (the document's `format: date-time`), which pydantic alone would widen
+# to other ISO 8601 forms and to Unix times ("0.5"). Without its offset it is left to
+# `AwareDatetime`, whose message says the time zone is missing.
+_RFC3339 = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?"
+                      r"([Zz]|[+-][0-9]{2}:[0-9]{2})?")
+
+
+def _rfc3339(value: object) -> object:
+    if isinstance(value, datetime) or (isinstance(value, str) and _RFC3339.fullmatch(value)):
+        return value
+    raise PydanticCustomError(
+        "datetime_parsing", "Input should be an RFC 3339 date-time with its offset")
+
+
+# Not strict: after the check above, the text is a Python string, which a strict datetime
+# refuses; the check lets nothing else through.
+Timestamp = Annotated[AwareDatetime, BeforeValidator(_rfc3339), PydanticStrict(False)]
 
 
 def _decimal(value: object) -> object:
@@ -60,14 +124,19 @@ def _big_decimal(value: object) -> object:
     return value
 
 # Path parameters (404 when out of range, see `errors.NOT_FOUND_IN_PATH`) and queries (400).
-EventIdPath = Annotated[int, BeforeValidator(_decimal), Path(ge=1, le=MAX_ID)]
+# The bounds come before the decimal check: after it, FastAPI would write them into the
+# document as `ge`/`le`, which JSON Schema does not know, instead of `minimum`/`maximum`.
+BigId = Annotated[int, Field(ge=1, le=MAX_BIG_ID)]  # paths only: a URL has no `2.0`
+EventIdPath = Annotated[Id, BeforeValidator(_decimal), Path()]
 SectionPath = Annotated[str, Path(max_length=20)]
-SubsectionPath = Annotated[int, BeforeValidator(_decimal), Path(ge=INT32_MIN, le=INT32_MAX)]
-TicketIdPath = Annotated[int, BeforeValidator(_big_decimal), Path(ge=1, le=MAX_BIG_ID)]
-IdQuery = Annotated[int | None, BeforeValidator(_decimal), Query(ge=1, le=MAX_ID)]
-# Page bounds are int32 here; the use case names the page rule (`domain/paging.py`).
-LimitQuery = Annotated[int, BeforeValidator(_decimal), Query(ge=INT32_MIN, le=INT32_MAX)]
-OffsetQuery = LimitQuery
+SubsectionPath = Annotated[Int32, BeforeValidator(_decimal), Path()]
+TicketIdPath = Annotated[BigId, BeforeValidator(_big_decimal), Path()]
+IdQuery = Annotated[Annotated[Id, BeforeValidator(_decimal)] | None, Query()]
+# Page bounds are int32 here; the use case names the page rule (`domain/paging.py`), which
+# the document shows.
+LimitQuery = Annotated[
+    Int32, BeforeValidator(_decimal), Documented(minimum=1, maximum=MAX_LIMIT), Query()]
+OffsetQuery = Annotated[Int32, BeforeValidator(_decimal), Documented(minimum=0), Query()]
 
 
 class Strict(BaseModel):

@@ -1,7 +1,7 @@
 """The OpenAPI document as the API really answers (spec/security.md, "OpenAPI"): every route's
 error statuses with the `{"detail": str}` body of `entrypoints/errors.py`, no 422 (request
-validation is a 400 here), the SSE routes as `text/event-stream` with their event names, and
-the bearer and cookie security schemes on the routes that need a session.
+validation is a 400 here), the SSE routes as `text/event-stream` with the schema of each event
+they send, and the bearer and cookie security schemes on the routes that need a session.
 """
 
 from collections.abc import Callable
@@ -9,8 +9,10 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
+from src.service.contract import AttendanceUpdate, BookingStatusUpdate, SubsectionState
+from src.service.ticketing.entrypoints.schemas import EventOut
 from src.service.ticketing.settings import TicketingSettings
 
 
@@ -41,7 +43,7 @@ ROUTE_ERRORS: dict[tuple[str, str], tuple[int, ...]] = {
     ("post", "/api/user/login"): (*_JSON_BODY, 401, 429, 503),
     ("get", "/api/user"): (401, 503),
     ("post", "/api/user/logout"): (401, 503),
-    ("post", "/api/user/password"): (*_JSON_BODY, 401, 429, 503),
+    ("post", "/api/user/password"): (*_JSON_BODY, 401, 403, 429, 503),
     ("post", "/api/event"): (*_JSON_BODY, 401, 403, 503),
     ("get", "/api/event"): (400, 503),
     ("get", "/api/event/{event_id}"): (404, 503),
@@ -49,7 +51,7 @@ ROUTE_ERRORS: dict[tuple[str, str], tuple[int, ...]] = {
         (404, 503),
     ("get", "/api/event/{event_id}/sse"): (404, 429, 503),
     ("post", "/api/booking"): (*_JSON_BODY, 401, 403, 404, 409, 429, 503),
-    ("get", "/api/booking/my_booking"): (401, 503),
+    ("get", "/api/booking/my_booking"): (400, 401, 503),
     ("get", "/api/booking/{booking_id}"): (401, 404, 503),
     ("patch", "/api/booking/{booking_id}"): (400, 401, 403, 404, 409, 503),
     ("post", "/api/booking/{booking_id}/pay"): (400, 401, 403, 404, 409, 503),
@@ -84,9 +86,18 @@ ROUTE_DETAILS: dict[tuple[str, str], dict[int, str]] = {
              "e.g. `Cannot cancel an expired booking` once its payment deadline passed"},
 }
 _LOGIN = ("post", "/api/user/login")  # a 401 there is a wrong password, not a missing session
-SSE_EVENTS = {
-    "/api/event/{event_id}/sse": ("initial_status", "status_update", "attendance"),
-    "/api/booking/event/{event_id}/sse": ("status_update", "close"),
+class StreamClosed(BaseModel):
+    """The booking stream's last event, `close`: `{}`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+# Each stream's events: name → the JSON its `data` carries (entrypoints/sse.py).
+SSE_EVENTS: dict[str, dict[str, type[BaseModel]]] = {
+    "/api/event/{event_id}/sse": {"initial_status": EventOut, "status_update": SubsectionState,
+                                  "attendance": AttendanceUpdate},
+    "/api/booking/event/{event_id}/sse": {"status_update": BookingStatusUpdate,
+                                          "close": StreamClosed},
 }
 _SCHEMES = {
     "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
@@ -126,10 +137,31 @@ def _refine(document: dict[str, Any]) -> None:
             if 401 in ROUTE_ERRORS[(method, path)] and (method, path) != _LOGIN:
                 operation["security"] = [{"bearer": []}, {"cookie": []}]
             if path in SSE_EVENTS:
-                names = SSE_EVENTS[path]
-                responses["200"] = {
-                    "description": "Server-Sent Events: " + ", ".join(f"`{n}`" for n in names),
-                    "content": {"text/event-stream": {
-                        "schema": {"type": "string"},
-                        "example": f"event: {names[0]}\ndata: {{...}}\n\n"}},
-                }
+                responses["200"] = _stream(SSE_EVENTS[path], schemas)
+
+
+def _stream(events: dict[str, type[BaseModel]], schemas: dict[str, Any]) -> dict[str, Any]:
+    """The 200 answer of an SSE route. Before OpenAPI 3.2's `itemSchema`, a `text/event-stream`
+    schema describes one event: here one of `events`, `{"event": name, "data": JSON text}`
+    with the data's schema (a component, added to `schemas`) as its `contentSchema`."""
+    kinds = []
+    for name, model in events.items():
+        kinds.append({"type": "object", "required": ["event", "data"], "properties": {
+            "event": {"const": name},
+            "data": {"type": "string", "contentMediaType": "application/json",
+                     "contentSchema": _component(model, schemas)}}})
+    first = next(iter(events))
+    return {"description": "Server-Sent Events: " + ", ".join(f"`{n}`" for n in events),
+            "content": {"text/event-stream": {
+                "schema": {"oneOf": kinds},
+                "example": f"event: {first}\ndata: {{...}}\n\n"}}}
+
+
+def _component(model: type[BaseModel], schemas: dict[str, Any]) -> dict[str, str]:
+    """A reference to `model`'s schema under `components/schemas`, adding it (and the models
+    it uses) unless FastAPI already did."""
+    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+    for name, nested in schema.pop("$defs", {}).items():
+        schemas.setdefault(name, nested)
+    schemas.setdefault(model.__name__, schema)
+    return {"$ref": f"#/components/schemas/{model.__name__}"}

@@ -2,23 +2,33 @@
 the input rules of `inputs.py` (spec/security.md, "Input rules")."""
 
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from src.service.lifecycle import CANCEL_EVENT, EVENT_CREATED_AS, EventStatus, values
 from src.service.seats import format_all
 from src.service.ticketing.application.cancel_event import Cancellation
 from src.service.ticketing.application.create_booking import BookingRequest
 from src.service.ticketing.application.create_event import EventDraft
 from src.service.ticketing.application.ticket_views import Page
 from src.service.ticketing.application.views import BookingView
-from src.service.ticketing.domain.booking import Booking, SeatSelectionMode
+from src.service.ticketing.domain.booking import MAX_SEATS, MIN_SEATS, Booking, SeatSelectionMode
 from src.service.ticketing.domain.event import Event
+from src.service.ticketing.domain.passwords import MAX_PASSWORD, MIN_PASSWORD
 from src.service.ticketing.domain.ticket import Ticket
 from src.service.ticketing.domain.user import User
 from src.service.ticketing.entrypoints import examples as ex
-from src.service.ticketing.entrypoints.inputs import Id, Int32, Paragraph, Strict, Text
+from src.service.ticketing.entrypoints.inputs import (
+    Documented,
+    EmailText,
+    Id,
+    Int32,
+    Paragraph,
+    Strict,
+    Text,
+)
 from src.service.ticketing.entrypoints.terms_schemas import (
     RefundTierIO,
     SalesIn,
@@ -27,14 +37,26 @@ from src.service.ticketing.entrypoints.terms_schemas import (
     TermsOut,
 )
 
+# What the domain checks beyond the parser, shown in the document (spec/security.md,
+# "OpenAPI"): a new password's length (`domain/passwords.py`; the list of common passwords
+# and the account's own e-mail and name are not expressible), the statuses an event is
+# created as or moved to (`lifecycle.py`), a booking's seat count and the `"row-seat"` form of
+# a position (`domain/booking.py`, `seats.py`).
+NewPassword = Annotated[Text, Documented(minLength=MIN_PASSWORD, maxLength=MAX_PASSWORD)]
+CreatedAs = Annotated[Text, Documented(enum=values(EVENT_CREATED_AS))]
+MovedTo = Annotated[Text, Documented(
+    enum=[s for s in values(EventStatus) if s != CANCEL_EVENT.target])]
+SeatCount = Annotated[Int32, Documented(minimum=MIN_SEATS, maximum=MAX_SEATS)]
+Position = Annotated[Text, Documented(pattern="^[0-9]{1,6}-[0-9]{1,6}$")]
+
 
 class UserCreate(Strict):
     """`POST /api/user`; the password rules are the use case's (spec/security.md,
     "Passwords")."""
 
     model_config = ConfigDict(json_schema_extra=ex.examples(ex.USER))
-    email: Text = Field(min_length=3, max_length=254, json_schema_extra={"format": "email"})
-    password: Text = Field(max_length=1024)
+    email: EmailText = Field(min_length=3, max_length=254, json_schema_extra={"format": "email"})
+    password: NewPassword = Field(max_length=1024)
     name: Text = Field(min_length=1, max_length=100)
     role: Literal["buyer", "seller"]
 
@@ -54,7 +76,7 @@ class PasswordChange(Strict):
     model_config = ConfigDict(json_schema_extra=ex.examples(ex.PASSWORD_CHANGE))
 
     current_password: Text = Field(max_length=1024)
-    new_password: Text = Field(max_length=1024)
+    new_password: NewPassword = Field(max_length=1024)
 
 
 class UserOut(BaseModel):
@@ -82,7 +104,7 @@ class EventCreate(TermsIn, SalesIn):
     venue_name: Text = Field(default="", max_length=200)
     seating_config: dict = Field(json_schema_extra=ex.SEATING_CONFIG)
     is_active: bool = True
-    status: Text | None = Field(default=None, max_length=32)  # `draft` or `on_sale` (default)
+    status: CreatedAs | None = Field(default=None, max_length=32)  # default `on_sale`
     # Payment deadline of held bookings, 30 to 86400 s; null: none (spec/booking.md, rule 6).
     hold_seconds: Int32 | None = None
 
@@ -96,7 +118,7 @@ class EventCreate(TermsIn, SalesIn):
 class EventStatusIn(Strict):
     """`POST /api/event/{id}/status`: the status to move to (spec/tickets.md, rule 18)."""
 
-    status: Text = Field(max_length=32)
+    status: MovedTo = Field(max_length=32)
 
 
 class SubsectionOut(BaseModel):
@@ -211,9 +233,9 @@ class BookingCreate(Strict):
     event_id: Id
     section: Text = Field(max_length=20)
     subsection: Int32
-    quantity: Int32
+    quantity: SeatCount
     seat_selection_mode: Literal["manual", "best_available"]
-    seat_positions: list[Text] = Field(default_factory=list, max_length=10)
+    seat_positions: list[Position] = Field(default_factory=list, max_length=10)
 
     def to_request(self) -> BookingRequest:
         """The use case's input."""

@@ -12,7 +12,7 @@ from src.service.ticketing.application.update_event import EventChange
 from src.service.ticketing.domain.event import Event
 from src.service.ticketing.domain.refund_policy import DEFAULT_TIERS, EventTerms, RefundTier
 from src.service.ticketing.domain.sales import SalesPolicy
-from src.service.ticketing.entrypoints.inputs import Int32, Paragraph, Strict, Text
+from src.service.ticketing.entrypoints.inputs import Int32, Paragraph, Strict, Text, Timestamp
 
 MAX_PRICES = 1000  # sections priced in one PATCH
 TERM_FIELDS = frozenset({"starts_at", "ends_at", "refunds_enabled", "refund_policy", "timezone"})
@@ -36,8 +36,8 @@ class TermsIn(Strict):
     """The dates and refund fields of `POST /api/event` and `PATCH /api/event/{id}`: ISO 8601
     times with their offset; `refund_policy: null` puts back the default tiers."""
 
-    starts_at: AwareDatetime | None = None
-    ends_at: AwareDatetime | None = None
+    starts_at: Timestamp | None = None
+    ends_at: Timestamp | None = None
     refunds_enabled: bool = True
     refund_policy: list[RefundTierIO] | None = Field(default=None, max_length=10)
     timezone: Text | None = Field(default=None, max_length=64)
@@ -59,8 +59,8 @@ class SalesIn(Strict):
     rules 10–12): the sale window (ISO 8601 with offset; null = unbounded on that side) and
     the per-buyer limits (`max_tickets_per_buyer` null = none)."""
 
-    sales_start: AwareDatetime | None = None
-    sales_end: AwareDatetime | None = None
+    sales_start: Timestamp | None = None
+    sales_end: Timestamp | None = None
     max_tickets_per_buyer: Int32 | None = None
     one_open_booking_per_buyer: bool = False
 

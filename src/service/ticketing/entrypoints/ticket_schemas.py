@@ -6,7 +6,7 @@ from uuid import UUID
 from pydantic import BaseModel, Field
 
 from src.service.ticketing.application.ticket_views import Page, TicketView
-from src.service.ticketing.entrypoints.inputs import Strict, Text
+from src.service.ticketing.entrypoints.inputs import EmailText, Strict, Text
 
 # Path and query ids are the types of `entrypoints/inputs.py` (spec/security.md, "Input rules").
 
@@ -16,13 +16,13 @@ class AttendeeIn(Strict):
     the route the address's syntax (`inputs.email_address`)."""
 
     name: Text = Field(max_length=500)
-    email: Text = Field(max_length=500, json_schema_extra={"format": "email"})
+    email: EmailText = Field(max_length=500, json_schema_extra={"format": "email"})
 
 
 class TransferIn(Strict):
     """`POST /api/ticket/{id}/transfer`: the recipient's account, by e-mail."""
 
-    to_email: Text = Field(min_length=3, max_length=254, json_schema_extra={"format": "email"})
+    to_email: EmailText = Field(min_length=3, max_length=254, json_schema_extra={"format": "email"})
 
 
 class AttendeeOut(BaseModel):
