@@ -15,20 +15,21 @@ from src.service.reservation.adapters.postgres import PostgresBookingLedger
 from src.service.reservation.application.ports import Settlement
 from src.service.seats import parse_all
 from src.service.ticketing.adapters.kvrocks import (
+    RedisPubSubLink,
     RedisSeatInventory,
-    RedisStatusFeed,
     RedisStatusNotifier,
 )
 from src.service.ticketing.adapters.postgres import PostgresUnitOfWork
 from src.service.ticketing.adapters.postgres_acks import PostgresAckLog
 from src.service.ticketing.adapters.postgres_inbox import PostgresBookingInbox
+from src.service.ticketing.adapters.pubsub_hub import StatusHub
 from src.service.ticketing.application.update_event import EventChange
 from src.service.ticketing.bootstrap import build
 from src.service.ticketing.domain.errors import InvalidRequest
 from src.service.ticketing.settings import TicketingSettings
 from test.integration.test_ticketing_adapters import SHOW, booked, principals
 from test.ticketing_fakes import FixedClock
-from test.ticketing_fakes_io import PlainHasher, RecordingPublisher
+from test.ticketing_fakes_io import FakeFeed, PlainHasher, RecordingPublisher
 
 EXPIRED, COMPLETED = BookingStatus.EXPIRED, BookingStatus.COMPLETED
 DEADLINE = datetime(2030, 1, 1, tzinfo=UTC)  # every booking here gets this deadline
@@ -42,7 +43,7 @@ def wired(pg_pool, redis, clock: FixedClock, publisher=None):
         inbox=PostgresBookingInbox(pg_pool, config.idempotency_ttl_s),
         inventory=RedisSeatInventory(redis), publisher=publisher or RecordingPublisher(),
         acks=PostgresAckLog(pg_pool), notifier=RedisStatusNotifier(redis),
-        feed=RedisStatusFeed(redis), hasher=PlainHasher(), clock=clock,
+        feed=FakeFeed(), hasher=PlainHasher(), clock=clock,  # no stream is opened here
     )
 
 
@@ -99,7 +100,7 @@ async def test_the_settle_writes_the_deadline_of_the_event_and_none_without_one(
     assert answer.expires_at == got[a.id].expires_at
 
 
-async def test_pay_and_expiry_race_and_exactly_one_wins(pg_pool, redis):
+async def test_pay_and_expiry_race_and_exactly_one_wins(pg_pool, redis, kvrocks_settings):
     seller, buyer = await principals(pg_pool)
     payer = wired(pg_pool, redis, FixedClock(DEADLINE - timedelta(milliseconds=1)))
     sweeper = wired(pg_pool, redis, FixedClock(DEADLINE))
@@ -116,12 +117,16 @@ async def test_pay_and_expiry_race_and_exactly_one_wins(pg_pool, redis):
             return EXPIRED
 
     channel = booking_status_channel(buyer.user_id, event.id)
-    async with RedisStatusFeed(redis).subscribe(channel) as messages:
-        results = await asyncio.gather(*(pay(b) for b in bookings),
-                                       *(sweep() for _ in range(8)))
-        while await sweep():
-            pass
-        heard = await _final_updates(messages, len(bookings))
+    hub = StatusHub(lambda: RedisPubSubLink.open(kvrocks_settings))
+    try:
+        async with hub.subscribe(channel) as messages:
+            results = await asyncio.gather(*(pay(b) for b in bookings),
+                                           *(sweep() for _ in range(8)))
+            while await sweep():
+                pass
+            heard = await _final_updates(messages, len(bookings))
+    finally:
+        await hub.aclose()
     answers = dict(zip((b.id for b in bookings), results[:len(bookings)], strict=True))
     assert await statuses(pg_pool, bookings) == answers  # the answer is what PostgreSQL kept
     assert {i: u.status for i, u in heard.items()} == answers  # one final update per booking
