@@ -18,13 +18,6 @@ SECURITY_HEADERS = {"x-content-type-options": "nosniff", "x-frame-options": "DEN
 JSON = {"Content-Type": "application/json"}
 
 
-@pytest.fixture(params=[True, False], ids=["fast_path", "route"])
-async def world_and_client(request):
-    world = World()
-    transport = httpx.ASGITransport(app=create_app(world.service, fast_path=request.param))
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-        yield world, client
-
 
 def booking_body(event_id: int) -> bytes:
     return json.dumps(BOOK | {"event_id": event_id}).encode()

@@ -4,10 +4,8 @@ for path parameters that name nothing (spec/security.md, "Input rules")."""
 
 import json
 
-import httpx
 import pytest
 
-from src.service.ticketing.entrypoints.http import create_app
 from test.unit.test_http_accept import BOOK, bearer
 from test.unit.test_ticketing_use_cases import BUYER, LAYOUT, SELLER, World
 
@@ -15,13 +13,6 @@ JSON = {"Content-Type": "application/json"}
 BIG = "9" * 5000
 MALFORMED = {"detail": "Malformed JSON body"}
 
-
-@pytest.fixture(params=[True, False], ids=["fast_path", "route"])
-async def world_and_client(request):
-    world = World()
-    transport = httpx.ASGITransport(app=create_app(world.service, fast_path=request.param))
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-        yield world, client
 
 
 def stored(world: World) -> tuple:

@@ -4,11 +4,10 @@ each refusal changing nothing."""
 
 from datetime import UTC, datetime, timedelta
 
-import httpx
 import pytest
 
-from src.service.ticketing.entrypoints.http import create_app
 from test.ticket_fakes import BUYER, LAYOUT, OTHER, SELLER, TicketWorld
+from test.unit.conftest import client_of
 from test.unit.test_http_tickets import bearer
 
 LATER = (datetime.now(UTC) + timedelta(days=1)).isoformat()
@@ -17,10 +16,8 @@ BOOK = {"section": "A", "subsection": 1, "quantity": 2, "seat_selection_mode": "
 
 @pytest.fixture(params=[True, False], ids=["fast_path", "route"])
 async def world_and_client(request):
-    world = TicketWorld()
-    transport = httpx.ASGITransport(app=create_app(world.service, fast_path=request.param))
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-        yield world, client
+    async with client_of(TicketWorld(), request.param) as pair:
+        yield pair
 
 
 async def _create(client, world, **fields) -> dict:
