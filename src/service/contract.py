@@ -155,6 +155,21 @@ class AttendanceUpdate(_Message):
     sold: int
 
 
+def event_state_key(raw: bytes) -> tuple[str, ...]:
+    """What part of an event's state a message on `event_state_updates:{event}` gives, so a
+    newer message of the same part replaces an older one: `("attendance",)` for an
+    `AttendanceUpdate`, `("subsection", section, subsection)` for a `SubsectionState`. Raises
+    `ValueError` for anything else (not JSON, or neither payload)."""
+    payload = json.loads(raw)  # json.JSONDecodeError is a ValueError
+    if not isinstance(payload, dict):
+        raise ValueError("not a JSON object")
+    if payload.keys() == AttendanceUpdate.model_fields.keys():
+        return ("attendance",)
+    if "section" in payload and "subsection" in payload:
+        return ("subsection", str(payload["section"]), str(payload["subsection"]))
+    raise ValueError("neither seat counts nor attendance")
+
+
 def subsection_tag(event_id: int, section: str, subsection: int) -> str:
     """`"{event}:{section}:{subsection}"`: the Kafka key and the Kvrocks hash tag."""
     return f"{event_id}:{section}:{subsection}"

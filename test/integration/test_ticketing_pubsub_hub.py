@@ -11,8 +11,9 @@ from contextlib import AsyncExitStack
 
 import httpx
 import pytest
+from starlette.requests import Request
 
-from src.service.contract import BookingStatusUpdate
+from src.service.contract import BookingStatusUpdate, SubsectionState
 from src.service.lifecycle import BookingStatus
 from src.service.ticketing.adapters.kvrocks import (
     HUB_NAME,
@@ -25,6 +26,7 @@ from src.service.ticketing.application.create_booking import BookingRequest
 from src.service.ticketing.application.ports import Unavailable
 from src.service.ticketing.domain.booking import SeatSelectionMode
 from src.service.ticketing.entrypoints.http import create_app
+from src.service.ticketing.entrypoints.sse import event_updates
 from test.integration.test_ticketing_adapters import SHOW, principals, service
 from test.integration.test_ticketing_outages import bearer
 
@@ -133,6 +135,38 @@ async def test_an_update_published_while_a_stream_reads_its_state_is_delivered(
     statuses = [line for line in response.text.splitlines() if line.startswith("data:")]
     assert ['"processing"' in statuses[0], '"failed"' in statuses[1]] == [True, True]
     assert "event: close" in response.text
+
+
+async def test_seat_counts_published_while_an_event_stream_reads_the_event_are_delivered(
+    pg_pool, redis, hub
+):
+    seller, _ = await principals(pg_pool)
+    svc = dataclasses.replace(service(pg_pool, RedisSeatInventory(redis)), feed=hub)
+    event = await svc.create_event(seller, SHOW)
+    read_state = svc.get_event
+    counts = SubsectionState(event_id=event.id, section="A", subsection=1, available=0,
+                             reserved=7, sold=3)
+
+    async def changed_meanwhile(event_id):
+        # Inside the window: subscribed (through the fan-out), the event not read yet.
+        await RedisStatusNotifier(redis).subsection_state(counts)
+        return await read_state(event_id)
+
+    svc = dataclasses.replace(svc, get_event=changed_meanwhile)
+    request = Request({"type": "http", "method": "GET", "path": "/", "headers": [],
+                       "client": ("127.0.0.1", 50000), "query_string": b""})
+    # Called directly: the test transport of httpx buffers a response until it ends.
+    response = await event_updates(event.id, svc, request)
+    frames = response.body_iterator
+    try:
+        async with asyncio.timeout(10):  # a missed update: no second frame
+            first, second = await anext(frames), await anext(frames)
+    finally:
+        await frames.aclose()
+    assert first["event"] == "initial_status"
+    assert second == (b"event: status_update\r\ndata: " + counts.model_dump_json().encode()
+                      + b"\r\n\r\n")
+    await unsubscribed(redis, hub, [f"event_state_updates:{event.id}"])
 
 
 async def test_an_outage_ends_every_stream_and_later_subscribers_get_a_new_connection(

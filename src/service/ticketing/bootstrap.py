@@ -5,17 +5,19 @@ from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import TypedDict
 from uuid import UUID
 
 import uuid6
 
 from src.platform.db import create_pool
+from src.platform.fanout import ConflatingFanout
 from src.platform.kafka import create_producer, ensure_topics, stop_quietly
 from src.platform.kvrocks import create_client
 from src.platform.runtime import raise_open_file_limit
 from src.platform.settings import DatabaseSettings, KafkaSettings, KvrocksSettings
-from src.service.contract import COMMANDS_TOPIC, DEAD_LETTER_TOPIC
+from src.service.contract import COMMANDS_TOPIC, DEAD_LETTER_TOPIC, event_state_key
 from src.service.ticketing.adapters.kafka import KafkaCommandPublisher
 from src.service.ticketing.adapters.kvrocks import (
     RedisPubSubLink,
@@ -71,6 +73,7 @@ from src.service.ticketing.application.ports import (
     StatusFeed,
     StatusNotifier,
     TokenCodec,
+    Unavailable,
     UnitOfWorkFactory,
 )
 from src.service.ticketing.application.recent_bookings import RecentBookings
@@ -170,6 +173,14 @@ class Ticketing:
     relay_outbox: RelayOutbox
     expire_holds: ExpireHolds
     tickets: TicketUseCases
+
+    @cached_property
+    def seat_counts(self) -> ConflatingFanout:
+        """The event streams' subscriptions (spec/security.md, "Stream caps"): one per event
+        through `feed`, its seat and door counts handed out at most once per
+        `sse_event_interval_s`, the latest of each."""
+        return ConflatingFanout(self.feed.subscribe, event_state_key,
+                                self.settings.sse_event_interval_s, Unavailable)
 
 
 def build_tickets(

@@ -71,6 +71,11 @@ class TicketingSettings(BaseSettings):
     sse_max_per_address: int = Field(default=50, ge=1)
     sse_max_streams: int = Field(default=10_000, ge=1)
     sse_queue_size: int = Field(default=256, ge=1)
+    # An event stream sends the seat counts (and door counts) that changed at most once per
+    # this many seconds, the latest of each (a quiet event's first change at once), so a crowd
+    # watching a busy event costs a wake-up per stream per interval, not per message
+    # (spec/performance.md, "With idle SSE clients").
+    sse_event_interval_s: float = Field(default=1.0, gt=0, le=60)
     # How long a JSON route waits for the whole request body (spec/security.md, "HTTP").
     body_timeout_s: float = Field(default=10.0, gt=0)
 

@@ -24,6 +24,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from src.platform.fanout import Mailbox
 from src.service.ticketing.application.ports import Unavailable
 
 log = logging.getLogger(__name__)
@@ -46,45 +47,7 @@ class PubSubLink(Protocol):
         """Close the connection; never raises."""
 
 
-class _Listener:
-    """One stream's queue: up to `size` messages; ended by an error, which iteration raises
-    once the queue is empty (a dropped listener's queue is emptied first)."""
-
-    def __init__(self, size: int) -> None:
-        self._items: deque[bytes] = deque()
-        self._size = size
-        self._error: Unavailable | None = None
-        self._wakeup: asyncio.Future[None] | None = None
-
-    def offer(self, data: bytes) -> bool:
-        """Queue `data`; False when the queue is full."""
-        if len(self._items) >= self._size:
-            return False
-        self._items.append(data)
-        self._wake()
-        return True
-
-    def end(self, error: Unavailable, *, discard: bool = False) -> None:
-        if self._error is None:
-            self._error = error
-        if discard:
-            self._items.clear()
-        self._wake()
-
-    def _wake(self) -> None:
-        if self._wakeup is not None and not self._wakeup.done():
-            self._wakeup.set_result(None)
-
-    async def messages(self) -> AsyncIterator[bytes]:
-        while True:
-            if self._items:
-                yield self._items.popleft()
-            elif self._error is not None:
-                raise self._error
-            else:
-                self._wakeup = asyncio.get_running_loop().create_future()
-                await self._wakeup
-                self._wakeup = None
+_Listener = Mailbox[bytes]  # one stream's queue of messages
 
 
 @dataclass
@@ -252,7 +215,7 @@ class StatusHub:
         try:
             if confirmation is not None:
                 await self._confirmed(session, confirmation)
-            yield listener.messages()
+            yield listener.items()
         finally:
             session.leave(channel, listener)
 

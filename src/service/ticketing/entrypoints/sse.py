@@ -1,7 +1,9 @@
 """Server-Sent Event streams: one buyer's bookings on an event, and an event's seat counts.
 
 Both subscribe to pub/sub first (through the process's one pub/sub connection,
-`adapters/pubsub_hub.py`) and only then read the current state, so an update published while
+`adapters/pubsub_hub.py`; the event streams of one event through one subscription whose
+messages are merged into a batch per interval and encoded once for all of them,
+`platform/fanout.py`) and only then read the current state, so an update published while
 the client was connecting is not lost (spec/architecture.md, guarantee 6). Both steps run
 before the answer starts, so a backing service that is down is a 503 (or a missing booking a
 404), not a stream that breaks at once; a pub/sub outage later, or a client so slow that its
@@ -10,16 +12,17 @@ queue filled up, just ends the stream (the hub logs why).
 
 import json
 import logging
-from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack
+from collections.abc import AsyncIterator, Hashable, Sequence
+from contextlib import AbstractAsyncContextManager, AsyncExitStack
+from typing import TypeVar
 from uuid import UUID
 
 from fastapi import APIRouter, Request
 from sse_starlette import EventSourceResponse
 from starlette.background import BackgroundTask
 
+from src.platform.fanout import Batch
 from src.service.contract import (
-    AttendanceUpdate,
     BookingStatusUpdate,
     booking_status_channel,
     event_state_channel,
@@ -35,27 +38,29 @@ from src.service.ticketing.entrypoints.inputs import EventIdPath
 from src.service.ticketing.entrypoints.schemas import EventOut
 
 router = APIRouter(tags=["sse"])
-_ATTENDANCE = AttendanceUpdate.model_fields.keys()
+T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 
 async def _subscribed(
-    service: Ticketing, channel: str, user_id: int | None, request: Request
-) -> tuple[AsyncExitStack, AsyncIterator[bytes]]:
-    """A stream slot (spec/security.md, "Stream caps"), then a confirmed subscription, and the
-    stack that ends both; raises `TooManyRequests`, `Overloaded`, `Unavailable` (the slot
-    freed again)."""
+    service: Ticketing, subscription: AbstractAsyncContextManager[T], user_id: int | None,
+    request: Request,
+) -> tuple[AsyncExitStack, T]:
+    """A stream slot (spec/security.md, "Stream caps"), then `subscription` entered (confirmed
+    by the server), and the stack that ends both; raises `TooManyRequests`, `Overloaded`,
+    `Unavailable` (the slot freed again)."""
     stack = AsyncExitStack()
     stack.callback(service.streams.open(user_id, client_address(request.scope)))
     try:
-        return stack, await stack.enter_async_context(service.feed.subscribe(channel))
+        return stack, await stack.enter_async_context(subscription)
     except BaseException:
         await stack.aclose()
         raise
 
 
 def _response(
-    service: Ticketing, stream: AsyncIterator[dict], stack: AsyncExitStack
+    service: Ticketing, stream: AsyncIterator[dict] | AsyncIterator[dict | bytes],
+    stack: AsyncExitStack,
 ) -> EventSourceResponse:
     # The stream closes the subscription when it ends; the background task covers a client
     # that left before the stream ever started (closing twice is harmless).
@@ -75,7 +80,8 @@ async def booking_updates(
     Kvrocks is down."""
     await service.layouts(event_id)  # 404 for an unknown event, as the event stream does
     channel = booking_status_channel(caller.user_id, event_id)
-    stack, messages = await _subscribed(service, channel, caller.user_id, request)
+    stack, messages = await _subscribed(service, service.feed.subscribe(channel),
+                                        caller.user_id, request)
     try:
         if booking_id is not None:
             current = [(await service.get_booking(caller, booking_id)).booking]
@@ -125,29 +131,43 @@ async def _updates(messages: AsyncIterator[bytes]) -> AsyncIterator[BookingStatu
 async def event_updates(
     event_id: EventIdPath, service: Service, request: Request
 ) -> EventSourceResponse:
-    """`initial_status` (the event with its subsection counts), then a `status_update` each
-    time a subsection's counts change. 404 for an unknown event; 429 over the address's stream
-    cap, 503 over the server's or when PostgreSQL or Kvrocks is down."""
+    """`initial_status` (the event with its subsection counts), then, at most once per
+    `TICKETING_SSE_EVENT_INTERVAL_S`, a `status_update` for each subsection whose counts
+    changed (the latest counts) and an `attendance` when the door's counts did. 404 for an
+    unknown event; 429 over the address's stream cap, 503 over the server's or when PostgreSQL
+    or Kvrocks is down."""
     await service.layouts(event_id)  # 404 for an unknown event
-    stack, messages = await _subscribed(service, event_state_channel(event_id), None, request)
+    stack, batches = await _subscribed(
+        service, service.seat_counts.watch(event_state_channel(event_id)), None, request)
     try:
         event = await service.get_event(event_id)
     except BaseException:
         await stack.aclose()
         raise
-    return _response(service, _event_stream(stack, messages, EventOut.of(event)), stack)
+    return _response(service, _event_stream(stack, batches, EventOut.of(event)), stack)
 
 
 async def _event_stream(
-    stack: AsyncExitStack, messages: AsyncIterator[bytes], initial: EventOut
-) -> AsyncIterator[dict]:
+    stack: AsyncExitStack, batches: AsyncIterator[Batch], initial: EventOut
+) -> AsyncIterator[dict | bytes]:
     async with stack:
         yield {"event": "initial_status", "data": initial.model_dump_json()}
         try:
-            async for raw in messages:
-                payload = json.loads(raw)
-                # The door's counts (contract.AttendanceUpdate) or a subsection's seat counts.
-                kind = "attendance" if payload.keys() == _ATTENDANCE else "status_update"
-                yield {"event": kind, "data": json.dumps(payload)}
+            async for batch in batches:
+                yield batch.encoded(event_frames)
         except Unavailable as e:
             log.info("sse_stream_lost error=%r", e)
+
+
+def event_frames(items: Sequence[tuple[Hashable, bytes]]) -> bytes:
+    """The SSE frames of one batch of an event's state (`contract.event_state_key`, message):
+    `attendance` for the door's counts, `status_update` for a subsection's; a message's JSON is
+    sent as it was published, re-serialised only if it holds a line break (which would end the
+    SSE data line)."""
+    frames = []
+    for key, raw in items:
+        kind = b"attendance" if key == ("attendance",) else b"status_update"
+        if b"\n" in raw or b"\r" in raw:
+            raw = json.dumps(json.loads(raw), separators=(",", ":")).encode()
+        frames.append(b"event: %s\r\ndata: %s\r\n\r\n" % (kind, raw))
+    return b"".join(frames)
