@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 from deploy.chaos.backing import ROOT, ChaosError
-from deploy.chaos.procs import Child, cmdline, descendants, kill9
+from deploy.chaos.procs import Child, children, cmdline, kill9
 
 API_LAUNCHER = "src.service.ticketing.entrypoints.serve"
 CONSUMER_MODULE = "src.service.reservation.entrypoints.consumer"
@@ -59,11 +59,13 @@ class Services:
         raise ChaosError(f"the API is not healthy after {HEALTH_TIMEOUT_S:.0f}s")
 
     def worker_pids(self) -> list[int]:
-        """The server's workers below the API master (multiprocessing `spawn_main` children,
-        under uvicorn and Granian alike)."""
+        """The server's workers below the API master: uvicorn's are multiprocessing
+        `spawn_main` children, Granian's are forked and have the master's own command line."""
         if not self.api.running():
             return []
-        return [p for p in descendants(self.api.pid) if "spawn_main" in " ".join(cmdline(p))]
+        master = cmdline(self.api.pid)
+        return [p for p in children(self.api.pid)
+                if "spawn_main" in " ".join(argv := cmdline(p)) or argv == master]
 
     def kill_worker(self) -> int:
         """SIGKILL one server worker (the master is left to replace it); returns its pid."""

@@ -105,7 +105,8 @@ flame() {  # flame <pid> <name>: one 15 s py-spy recording, in the background
 }
 if [ "${BENCH_PYSPY:-0}" = 1 ] && [ -x .venv/bin/py-spy ]; then
   (sleep "${BENCH_PYSPY_DELAY:-10}"
-   worker=$(pgrep -P "$api_pid" -f spawn_main | head -1 || true)
+   # uvicorn's workers are `spawn_main` children, Granian's forks of the launcher
+   worker=$(pgrep -P "$api_pid" -f 'spawn_main|entrypoints[.]serve' | head -1 || true)
    flame "${worker:-$api_pid}" ticketing
    flame "${consumer_pids[0]}" reservation
    wait) &

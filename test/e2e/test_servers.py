@@ -114,14 +114,15 @@ def test_sigterm_stops_the_api_gracefully_with_a_stream_open(services, server):
         try:
             stream.wait_for(lambda name, _: name == "initial_status")
             api.popen.send_signal(signal.SIGTERM)
-            returncode = api.popen.wait(30)
+            returncode = api.popen.wait(20)
         except BaseException:
             api.stop()
             raise
         finally:
             stream.close()
     log = api.log_path.read_text(errors="replace")
-    assert returncode == 0, api.tail()
+    # uvicorn in one process re-raises the signal once it has stopped gracefully
+    assert returncode in (0, -signal.SIGTERM), api.tail()
     assert "ticketing_stopped" in log, api.tail()  # lifespan shutdown ran to its end
     assert "Traceback" not in log, api.tail()
 

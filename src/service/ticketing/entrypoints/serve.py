@@ -13,9 +13,13 @@ that `credentials.client_address` is the same under both. Each worker runs the a
 """
 
 import logging
+import signal
+from collections.abc import Callable
 from importlib.util import find_spec
+from types import FrameType
 
-from starlette.types import ASGIApp
+from sse_starlette.sse import AppStatus
+from starlette.types import ASGIApp, Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from src.platform.logging import configure as configure_logging
@@ -38,14 +42,45 @@ def backlog_warning(backlog: int, cap: int | None) -> str | None:
             "TICKETING_BACKLOG")
 
 
-def proxied_app() -> ASGIApp:
+def proxied_app() -> ProxyHeadersMiddleware:
     """The app as Granian serves it (an app factory, one call per worker): `X-Forwarded-For`
     and `X-Forwarded-Proto` from `TICKETING_FORWARDED_ALLOW_IPS` become the client address and
-    scheme, by uvicorn's own middleware, as uvicorn does it for itself."""
+    scheme, by uvicorn's own middleware, as uvicorn does it for itself; the SSE streams end
+    when the worker is told to stop (`StreamsEndOnStop`)."""
     from src.service.ticketing.entrypoints.http import create_app
 
     trusted = ServerSettings().trusted_proxies
-    return ProxyHeadersMiddleware(create_app(), trusted_hosts=trusted)  # type: ignore[arg-type]
+    app = StreamsEndOnStop(create_app())
+    return ProxyHeadersMiddleware(app, trusted_hosts=trusted)  # type: ignore[arg-type]
+
+
+class StreamsEndOnStop:
+    """ASGI wrapper for Granian's workers: at lifespan start-up (once Granian has set up its
+    own signal handling) SIGTERM and SIGINT also tell sse-starlette to end every open stream
+    (`AppStatus.should_exit`), as it does by itself under uvicorn. Granian's graceful stop
+    waits for every open response, and an SSE stream never ends on its own, so without this a
+    worker with a stream open never reached its lifespan shutdown."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass every scope on; a lifespan scope first chains the signal handlers."""
+        if scope["type"] == "lifespan":
+            for number in (signal.SIGTERM, signal.SIGINT):
+                signal.signal(number, _ending_streams(signal.getsignal(number)))
+        await self.app(scope, receive, send)
+
+
+def _ending_streams(previous: object) -> Callable[[int, FrameType | None], None]:
+    """A signal handler that ends the SSE streams, then calls `previous` if it is callable.
+    The event loop still hears the signal through its wake-up descriptor either way."""
+
+    def handler(number: int, frame: FrameType | None) -> None:
+        AppStatus.should_exit = True
+        if callable(previous):
+            previous(number, frame)
+    return handler
 
 
 def uvicorn_options(settings: ServerSettings) -> dict:
@@ -67,13 +102,14 @@ def granian_options(settings: ServerSettings) -> dict:
     `keep_alive_s`, also closes a connection that sends no next request within that time."""
     from granian.constants import HTTPModes, Interfaces, Loops
     from granian.http import HTTP1Settings
+    from granian.log import LogLevels
 
     return dict(
         factory=True, address=settings.host, port=settings.port, interface=Interfaces.ASGI,
         workers=settings.workers, backlog=settings.backlog, loop=Loops.uvloop,
         http=HTTPModes.http1, websockets=False,
         http1_settings=HTTP1Settings(header_read_timeout=settings.keep_alive_s * 1000),
-        log_access=False, log_level=settings.log_level, respawn_failed_workers=True,
+        log_access=False, log_level=LogLevels(settings.log_level), respawn_failed_workers=True,
     )
 
 
