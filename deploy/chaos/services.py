@@ -39,16 +39,19 @@ class Services:
 
     def __init__(self, env: dict[str, str], logs: Path, port: int, workers: int):
         self.env, self.logs, self.port, self.workers = env, logs, port, workers
-        api_env = env | {"TICKETING_HOST": "127.0.0.1", "TICKETING_PORT": str(port),
-                         "TICKETING_WORKERS": str(workers), "TICKETING_LOG_LEVEL": "warning"}
+        # The launcher's settings; laid over `env` at each start, since the suite adds the
+        # backing services' variables to `env` after this.
+        self.api_settings = {"TICKETING_HOST": "127.0.0.1", "TICKETING_PORT": str(port),
+                             "TICKETING_WORKERS": str(workers), "TICKETING_LOG_LEVEL": "warning"}
         argv = [sys.executable, "-m", API_LAUNCHER]
-        self.api = Child("ticketing", argv, api_env, logs / "ticketing.log", ROOT)
+        self.api = Child("ticketing", argv, env, logs / "ticketing.log", ROOT)
         self.consumers: list[Child] = []
 
     # ------------------------------------------------------------ API
     async def start_api(self) -> float:
         """Start the API and wait until it answers /health; returns the seconds it took."""
         started = time.monotonic()
+        self.api.env = self.env | self.api_settings
         self.api.start()
         while time.monotonic() - started < HEALTH_TIMEOUT_S:
             if not self.api.running():
