@@ -37,7 +37,7 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--timeout", type=float, default=15.0, help="seconds per booking request")
     ap.add_argument("--api-port", type=int, default=int(env.get("CHAOS_API_PORT", 31800)),
                     help="port of the API the suite starts, on 127.0.0.1 (default %(default)s)")
-    ap.add_argument("--workers", type=int, default=2, help="uvicorn workers (default 2)")
+    ap.add_argument("--workers", type=int, default=2, help="API server workers (default 2)")
     ap.add_argument("--seed", type=int, default=None, help="random seed (targets, quantities)")
     ap.add_argument("--reports", default="reports",
                     help="directory of chaos-latest.json/.md (default %(default)s)")

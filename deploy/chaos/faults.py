@@ -86,10 +86,10 @@ async def consumer_kill(c: Cluster, hold: float, tl: Timeline) -> None:
 
 
 async def api_worker_kill(c: Cluster, hold: float, tl: Timeline) -> None:
-    """SIGKILL one uvicorn worker; the master replaces it."""
+    """SIGKILL one API server worker; the master replaces it."""
     pid = c.services.kill_worker()
-    tl.inject(f"SIGKILL uvicorn worker pid {pid}")
-    tl.lift("left to the uvicorn master")
+    tl.inject(f"SIGKILL API worker pid {pid}")
+    tl.lift("left to the server master")
     seconds = await c.services.wait_workers(pid)
     tl.restore(f"worker replaced ({c.services.worker_pids()}) after {seconds:.1f}s")
 

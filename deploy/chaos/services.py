@@ -1,5 +1,6 @@
-"""The services under test, as children of the suite: the ticketing API (uvicorn, one master
-and its workers) and the reservation consumers. Faults are dealt by exact pid."""
+"""The services under test, as children of the suite: the ticketing API (the launcher
+`entrypoints/serve.py`, one master and its workers; uvicorn unless TICKETING_SERVER says
+granian) and the reservation consumers. Faults are dealt by exact pid."""
 
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ import time
 from pathlib import Path
 
 from deploy.chaos.backing import ROOT, ChaosError
-from deploy.chaos.procs import Child, cmdline, descendants, kill9
+from deploy.chaos.procs import Child, children, cmdline, kill9
 
-API_APP = "src.service.ticketing.entrypoints.http:create_app"
+API_LAUNCHER = "src.service.ticketing.entrypoints.serve"
 CONSUMER_MODULE = "src.service.reservation.entrypoints.consumer"
 HEALTH_TIMEOUT_S = 120.0
 
@@ -33,14 +34,16 @@ async def healthy(port: int) -> bool:
 
 
 class Services:
-    """One API (`workers` uvicorn workers on `port`) and a list of consumers, all logging to
+    """One API (`workers` server workers on `port`) and a list of consumers, all logging to
     files in `logs`."""
 
     def __init__(self, env: dict[str, str], logs: Path, port: int, workers: int):
         self.env, self.logs, self.port, self.workers = env, logs, port, workers
-        argv = [sys.executable, "-m", "uvicorn", API_APP, "--factory", "--host", "127.0.0.1",
-                "--port", str(port), "--workers", str(workers), "--no-access-log",
-                "--timeout-keep-alive", "5", "--log-level", "warning"]
+        # The launcher's settings; laid over `env` at each start, since the suite adds the
+        # backing services' variables to `env` after this.
+        self.api_settings = {"TICKETING_HOST": "127.0.0.1", "TICKETING_PORT": str(port),
+                             "TICKETING_WORKERS": str(workers), "TICKETING_LOG_LEVEL": "warning"}
+        argv = [sys.executable, "-m", API_LAUNCHER]
         self.api = Child("ticketing", argv, env, logs / "ticketing.log", ROOT)
         self.consumers: list[Child] = []
 
@@ -48,6 +51,7 @@ class Services:
     async def start_api(self) -> float:
         """Start the API and wait until it answers /health; returns the seconds it took."""
         started = time.monotonic()
+        self.api.env = self.env | self.api_settings
         self.api.start()
         while time.monotonic() - started < HEALTH_TIMEOUT_S:
             if not self.api.running():
@@ -58,16 +62,19 @@ class Services:
         raise ChaosError(f"the API is not healthy after {HEALTH_TIMEOUT_S:.0f}s")
 
     def worker_pids(self) -> list[int]:
-        """The uvicorn workers below the API master (multiprocessing `spawn_main` children)."""
+        """The server's workers below the API master: uvicorn's are multiprocessing
+        `spawn_main` children, Granian's are forked and have the master's own command line."""
         if not self.api.running():
             return []
-        return [p for p in descendants(self.api.pid) if "spawn_main" in " ".join(cmdline(p))]
+        master = cmdline(self.api.pid)
+        return [p for p in children(self.api.pid)
+                if "spawn_main" in " ".join(argv := cmdline(p)) or argv == master]
 
     def kill_worker(self) -> int:
-        """SIGKILL one uvicorn worker (the master is left to replace it); returns its pid."""
+        """SIGKILL one server worker (the master is left to replace it); returns its pid."""
         workers = self.worker_pids()
         if not workers:
-            raise ChaosError("no uvicorn worker to kill")
+            raise ChaosError("no server worker to kill")
         kill9(workers[0])
         return workers[0]
 
@@ -80,7 +87,7 @@ class Services:
             if len(pids) == self.workers and gone not in pids and await healthy(self.port):
                 return time.monotonic() - started
             await asyncio.sleep(0.2)
-        raise ChaosError(f"uvicorn did not replace worker {gone} within {timeout:.0f}s")
+        raise ChaosError(f"the server did not replace worker {gone} within {timeout:.0f}s")
 
     # ------------------------------------------------------------ consumers
     def start_consumer(self) -> int:

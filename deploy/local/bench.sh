@@ -8,6 +8,7 @@
 #   bash deploy/local/bench.sh sustained --rate 500 --duration 30
 #   bash deploy/local/bench.sh drain                   # 50,000-booking backlog, consumers paused
 #   TICKETING_WORKERS=2 RESERVATION_CONSUMERS=2 BENCH_PYSPY=1 bash deploy/local/bench.sh
+#   TICKETING_SERVER=granian TICKETING_BACKLOG=4096 bash deploy/local/bench.sh
 #   BENCH_WARMUP=0 bash deploy/local/bench.sh          # measure a cold system (no warm-up)
 #   TICKETING_SSE_MAX_PER_ADDRESS=10000 bash deploy/local/bench.sh sustained \
 #     --sse-event-streams 5000 --sse-booking-streams 1000   # with idle SSE clients
@@ -64,10 +65,11 @@ export TICKETING_SELLER_SIGNUP=${TICKETING_SELLER_SIGNUP:-open}
 mkdir -p "$LOGS" reports
 .venv/bin/alembic upgrade head
 
-# Idle keep-alive connections are closed after 5 s (spec/security.md, "Timeouts").
-.venv/bin/uvicorn src.service.ticketing.entrypoints.http:create_app --factory \
-  --host 127.0.0.1 --port "$PORT" --workers "$TICKETING_WORKERS" --no-access-log \
-  --timeout-keep-alive 5 --log-level warning >"$LOGS/ticketing.log" 2>&1 &
+# The launcher (TICKETING_SERVER=uvicorn|granian, TICKETING_BACKLOG, …): idle keep-alive
+# connections closed after 5 s (spec/security.md, "Timeouts"), the listen backlog explicit
+# (spec/performance.md, "Servers and the listen backlog").
+TICKETING_HOST=127.0.0.1 TICKETING_PORT="$PORT" TICKETING_LOG_LEVEL=warning \
+  .venv/bin/python -m src.service.ticketing.entrypoints.serve >"$LOGS/ticketing.log" 2>&1 &
 api_pid=$!
 pids+=("$api_pid")
 for i in $(seq "$RESERVATION_CONSUMERS"); do
@@ -81,7 +83,7 @@ for _ in $(seq 120); do
   sleep 0.5
 done
 curl -sf "http://127.0.0.1:$PORT/health" >/dev/null || { tail -20 "$LOGS/ticketing.log"; exit 1; }
-echo "[bench] ticketing on :$PORT ($TICKETING_WORKERS workers), $RESERVATION_CONSUMERS consumer(s); logs in $LOGS/"
+echo "[bench] ticketing on :$PORT (${TICKETING_SERVER:-uvicorn}, $TICKETING_WORKERS workers, backlog ${TICKETING_BACKLOG:-4096}), $RESERVATION_CONSUMERS consumer(s); logs in $LOGS/"
 echo "[bench] open-file limit: soft $(ulimit -Sn), hard $(ulimit -Hn)"
 
 warmup=${BENCH_WARMUP:-20}
@@ -103,7 +105,8 @@ flame() {  # flame <pid> <name>: one 15 s py-spy recording, in the background
 }
 if [ "${BENCH_PYSPY:-0}" = 1 ] && [ -x .venv/bin/py-spy ]; then
   (sleep "${BENCH_PYSPY_DELAY:-10}"
-   worker=$(pgrep -P "$api_pid" -f spawn_main | head -1 || true)
+   # uvicorn's workers are `spawn_main` children, Granian's forks of the launcher
+   worker=$(pgrep -P "$api_pid" -f 'spawn_main|entrypoints[.]serve' | head -1 || true)
    flame "${worker:-$api_pid}" ticketing
    flame "${consumer_pids[0]}" reservation
    wait) &

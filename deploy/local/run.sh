@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# `make run`: infrastructure (profile `run`), migrations, the ticketing API (uvicorn) and the
+# `make run`: infrastructure (profile `run`), migrations, the ticketing API (the launcher
+# `entrypoints/serve.py`: uvicorn, or Granian with TICKETING_SERVER=granian) and the
 # reservation consumers, demo users and event; Ctrl-C stops everything it started.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -31,10 +32,11 @@ export TICKETING_JWT_SECRET
 mkdir -p "$LOGS"
 .venv/bin/alembic upgrade head
 
-# Idle keep-alive connections are closed after 5 s (spec/security.md, "Timeouts").
-.venv/bin/uvicorn src.service.ticketing.entrypoints.http:create_app --factory \
-  --host 127.0.0.1 --port "$PORT" --workers "$WORKERS" --no-access-log \
-  --timeout-keep-alive 5 >"$LOGS/ticketing.log" 2>&1 &
+# The launcher (TICKETING_SERVER=uvicorn|granian, TICKETING_BACKLOG, …): idle keep-alive
+# connections closed after 5 s (spec/security.md, "Timeouts"), the listen backlog explicit
+# (spec/performance.md, "Servers and the listen backlog").
+TICKETING_HOST=127.0.0.1 TICKETING_PORT="$PORT" TICKETING_WORKERS="$WORKERS" \
+  .venv/bin/python -m src.service.ticketing.entrypoints.serve >"$LOGS/ticketing.log" 2>&1 &
 pids+=($!)
 for i in $(seq "$CONSUMERS"); do
   .venv/bin/python -m src.service.reservation.entrypoints.consumer >"$LOGS/reservation-$i.log" 2>&1 &

@@ -2,6 +2,9 @@
 
 import gc
 import resource
+from pathlib import Path
+
+SOMAXCONN = Path("/proc/sys/net/core/somaxconn")
 
 
 def freeze_startup_heap() -> None:
@@ -28,3 +31,14 @@ def raise_open_file_limit(wanted: int) -> int:
         resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
         soft = target
     return soft
+
+
+def listen_backlog_cap(path: Path = SOMAXCONN) -> int | None:
+    """The kernel's cap on any listen backlog (`net.core.somaxconn`, read from `path`): a
+    `listen(backlog)` above it gets this many pending connections; None where it cannot be
+    read (not Linux). Only read, never changed: changing it needs root (spec/performance.md,
+    "Servers and the listen backlog")."""
+    try:
+        return int(path.read_text().strip())
+    except (OSError, ValueError):
+        return None

@@ -36,8 +36,14 @@ from test.e2e.scene import Scene, make_booking
 
 E2E_GROUP = "reservation-e2e"  # own consumer group: other tiers' consumers never steal work
 E2E_SECRET = secrets.token_hex(32)  # the tier's own signing secret (spec/security.md)
-KEEP_ALIVE_S = 5  # uvicorn's --timeout-keep-alive, as every launcher sets it
+KEEP_ALIVE_S = 5  # the launcher's TICKETING_KEEP_ALIVE_S, its default in every start script
 BODY_TIMEOUT_S = 3  # shorter than the default 10 s, so the timeout tests are quick
+
+# What every API process of the tier runs with; the main one on the launcher's default server.
+API_ENV = {"TICKETING_OUTBOX_REPUBLISH_AFTER_S": "2", "TICKETING_JWT_SECRET": E2E_SECRET,
+           "TICKETING_SELLER_SIGNUP": "open", "TICKETING_EXPIRY_INTERVAL_S": "0.5",
+           "TICKETING_BODY_TIMEOUT_S": str(BODY_TIMEOUT_S),
+           "TICKETING_KEEP_ALIVE_S": str(KEEP_ALIVE_S)}
 
 
 @dataclass(frozen=True)
@@ -67,14 +73,7 @@ def services():
         pytest.fail(f"e2e needs {', '.join(missing)}: source .local/test/env", pytrace=False)
     port = processes.free_port()
     base_url = f"http://127.0.0.1:{port}"
-    ticketing = processes.start(
-        "ticketing",
-        ["uvicorn", "src.service.ticketing.entrypoints.http:create_app", "--factory",
-         "--host", "127.0.0.1", "--port", str(port), "--timeout-keep-alive", str(KEEP_ALIVE_S)],
-        {"TICKETING_OUTBOX_REPUBLISH_AFTER_S": "2", "TICKETING_JWT_SECRET": E2E_SECRET,
-         "TICKETING_SELLER_SIGNUP": "open", "TICKETING_EXPIRY_INTERVAL_S": "0.5",
-         "TICKETING_BODY_TIMEOUT_S": str(BODY_TIMEOUT_S)},
-    )
+    ticketing = processes.start_api("ticketing", port, API_ENV)
     reservation = processes.start(
         "reservation", ["src.service.reservation.entrypoints.consumer"],
         {"RESERVATION_GROUP_ID": E2E_GROUP},

@@ -84,6 +84,17 @@ def start(name: str, module_args: list[str], extra_env: dict[str, str]) -> Servi
     return Service(name, popen, log_path)
 
 
+def start_api(name: str, port: int, extra_env: dict[str, str], server: str | None = None,
+              workers: int = 1) -> Service:
+    """The ticketing API on 127.0.0.1:`port` through the launcher (`entrypoints/serve.py`),
+    as every start script runs it; `server` None keeps the launcher's default server."""
+    env = {"TICKETING_HOST": "127.0.0.1", "TICKETING_PORT": str(port),
+           "TICKETING_WORKERS": str(workers)} | extra_env
+    if server is not None:
+        env["TICKETING_SERVER"] = server
+    return start(name, ["src.service.ticketing.entrypoints.serve"], env)
+
+
 def wait_healthy(base_url: str, service: Service, timeout: float = 60.0) -> None:
     """Poll `GET /health` until it answers 200; raises if the process dies or time runs out."""
     deadline = time.monotonic() + timeout

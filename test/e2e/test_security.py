@@ -11,12 +11,8 @@ from test.e2e.helpers import create_event, expect, sign_up, wait_until
 
 def test_the_service_refuses_to_start_without_a_signing_secret():
     port = processes.free_port()
-    service = processes.start(
-        "ticketing-no-secret",
-        ["uvicorn", "src.service.ticketing.entrypoints.http:create_app", "--factory",
-         "--host", "127.0.0.1", "--port", str(port)],
-        {"TICKETING_JWT_SECRET": "", "TICKETING_ENV": "production"},
-    )
+    service = processes.start_api("ticketing-no-secret", port,
+                                  {"TICKETING_JWT_SECRET": "", "TICKETING_ENV": "production"})
     try:
         returncode = service.popen.wait(60)
     except subprocess.TimeoutExpired:

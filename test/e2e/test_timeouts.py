@@ -1,6 +1,6 @@
 """Server timeouts over real sockets: a JSON body that stops arriving is answered 408 and the
 connection closed within `TICKETING_BODY_TIMEOUT_S`, also on the booking fast path, and an idle
-keep-alive connection is closed after uvicorn's `--timeout-keep-alive` (spec/security.md,
+keep-alive connection is closed after the launcher's `TICKETING_KEEP_ALIVE_S` (spec/security.md,
 "Timeouts")."""
 
 from __future__ import annotations

@@ -21,6 +21,31 @@ class InsecureSettings(RuntimeError):
     """The configuration is only safe for development; the service does not start with it."""
 
 
+class ServerSettings(BaseSettings):
+    """The ASGI server the launcher starts (`entrypoints/serve.py`; spec/performance.md,
+    "Servers and the listen backlog"): which server, its worker processes, where it listens,
+    the listen backlog it asks the kernel for (capped by `net.core.somaxconn`), seconds an idle
+    keep-alive connection is kept (spec/security.md, "Timeouts"), the proxies whose
+    `X-Forwarded-For` names the client (comma-separated addresses or "*"; spec/security.md,
+    "Abuse limits") and the server's log level."""
+
+    model_config = SettingsConfigDict(env_prefix="TICKETING_", frozen=True)
+
+    server: Literal["uvicorn", "granian"] = "uvicorn"
+    workers: int = Field(default=2, ge=1)
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=0, le=65535)
+    backlog: int = Field(default=4096, ge=1)
+    keep_alive_s: int = Field(default=5, ge=1)
+    forwarded_allow_ips: str = "127.0.0.1"
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+
+    @property
+    def trusted_proxies(self) -> list[str]:
+        """`forwarded_allow_ips` as a list."""
+        return [ip.strip() for ip in self.forwarded_allow_ips.split(",") if ip.strip()]
+
+
 class TicketingSettings(BaseSettings):
     """HTTP-side knobs, durations in seconds (README, "Configuration"): environment, token
     signing and cookie; the outbox relay's cadence, first re-send and backoff cap; the

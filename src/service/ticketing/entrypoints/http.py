@@ -1,7 +1,7 @@
 """HTTP entrypoint: the FastAPI app factory, with the error table's handlers, the last-resort
 handler (500 with a request id) and the outbox and refund relays as background tasks.
 
-Run with `uvicorn src.service.ticketing.entrypoints.http:create_app --factory`.
+Run with `python -m src.service.ticketing.entrypoints.serve` (uvicorn or Granian, `serve.py`).
 """
 
 import logging
@@ -74,14 +74,17 @@ def _install_error_handlers(app: FastAPI, resources: Callable[[], Resources]) ->
 @asynccontextmanager
 async def _running(app: FastAPI) -> AsyncIterator[None]:
     """Lifespan of the real app: open PostgreSQL, Kvrocks and Kafka, run the outbox relay,
-    the refund relay and the expiry sweeper."""
+    the refund relay and the expiry sweeper; `ticketing_stopped` is logged once all of them
+    and the clients (the SSE hub's pub/sub connection among them) are closed."""
     configure_logging()
     async with running() as wired, refund_relay(wired), sweeping(
             "outbox", wired.relay_outbox, wired.settings.outbox_interval_s), sweeping(
             "expiry", wired.expire_holds, wired.settings.expiry_interval_s):
         app.state.ticketing = wired
         freeze_startup_heap()
+        log.info("ticketing_started")
         yield
+    log.info("ticketing_stopped")
 
 
 @asynccontextmanager
