@@ -160,10 +160,11 @@ async def examine(args, stage: Stage, rec: Recorder) -> tuple[dict, dict, Settle
 
 def must_sell_out(args, seats: int) -> bool:
     """Whether the checks require every seat held: a sellout of single seats (it books until
-    refused everywhere), or a stampede of single seats with a buyer for every seat."""
-    if args.quantity[0] != 1:
-        return False
-    return args.mode == "sellout" or (args.mode == "stampede" and args.buyers >= seats)
+    refused everywhere), or a stampede of one seat each with a buyer for every seat (one
+    request per buyer: with 1–4 seats a subsection may keep seats nobody asked for)."""
+    if args.mode == "sellout":
+        return args.quantity[0] == 1
+    return args.mode == "stampede" and args.quantity == (1, 1) and args.buyers >= seats
 
 
 def run_facts(args, stage: Stage, stamp: str, rec: Recorder, pool: Pool) -> dict:

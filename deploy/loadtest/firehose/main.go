@@ -437,10 +437,16 @@ func (w *wire) ramp() ([]Result, Summary) {
 	cpuAtStart := cpuSeconds()
 	origin := time.Now()
 	sum.OriginUnixNs = origin.UnixNano()
+	lastNote := origin
 	for i := 0; i < n; i++ {
 		due := origin.Add(time.Duration(w.p.Requests[i].At * float64(time.Second)))
 		if d := time.Until(due); d > 0 {
 			time.Sleep(d)
+		}
+		if time.Since(lastNote) >= 5*time.Second {
+			lastNote = time.Now()
+			fmt.Fprintf(os.Stderr, "[firehose] %6.1fs started %d dropped %d busy VUs %d\n",
+				lastNote.Sub(origin).Seconds(), i-sum.Dropped, sum.Dropped, len(vus))
 		}
 		select {
 		case vus <- struct{}{}:
