@@ -25,6 +25,16 @@ from deploy.loadtest.wire import JsonPoster
 TRANSPORT_ERRORS = (aiohttp.ClientError, asyncio.TimeoutError, OSError, EOFError)
 
 
+def booking_body(event_id: int, section: str, subsection: int, quantity: int) -> bytes:
+    """The JSON body of a best-available `POST /api/booking` (spec/booking.md), as every mode
+    sends it (the `stampede` and `ramp` plans too)."""
+    return (
+        b'{"event_id":%d,"section":"%s","subsection":%d,"quantity":%d,'
+        b'"seat_selection_mode":"best_available","seat_positions":[]}'
+        % (event_id, section.encode(), subsection, quantity)
+    )
+
+
 class NotLoopback(ValueError):
     """The target is not on this machine; load is only ever sent to loopback addresses."""
 
@@ -134,11 +144,7 @@ class Api:
     ) -> Attempt:
         """One attempt of POST /api/booking carrying `Idempotency-Key: key` (none when `key` is
         None); a transport error is returned as an attempt with status 0, never raised."""
-        body = (
-            b'{"event_id":%d,"section":"%s","subsection":%d,"quantity":%d,'
-            b'"seat_selection_mode":"best_available","seat_positions":[]}'
-            % (event_id, section.encode(), subsection, quantity)
-        )
+        body = booking_body(event_id, section, subsection, quantity)
         sent = time.perf_counter()
         try:
             status, head, payload = await self._poster.exchange(

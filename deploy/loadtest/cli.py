@@ -1,4 +1,5 @@
-"""Command line of the load tool: `sellout`, `sustained`, `drain` and `verify`."""
+"""Command line of the load tool: `sellout`, `sustained`, `stampede`, `ramp`, `drain` and
+`verify`."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import argparse
 import os
 
 from deploy.loadtest.sabotage import KINDS
+from deploy.loadtest.stages import parse_stages
 
 DEFAULT_BASE_URL = "http://127.0.0.1:38000"  # the bench profile's ticketing port
 
@@ -37,13 +39,24 @@ def _common(p: argparse.ArgumentParser) -> None:
                    "(or LOADTEST_SABOTAGE)")
 
 
-def _load(p: argparse.ArgumentParser, quantity: str, buyers: int) -> None:
+def stages_text(text: str) -> str:
+    """`--stages` as given, once it parses (deploy/loadtest/stages.py)."""
+    try:
+        parse_stages(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from e
+    return text
+
+
+def _load(p: argparse.ArgumentParser, quantity: str, buyers: int,
+          buyers_help: str = "buyer accounts, logged in once", rows: int = 25,
+          cols: int = 20) -> None:
     _common(p)
     p.add_argument("--quantity", type=quantity_range, default=quantity_range(quantity),
                    help=f"seats per booking, N or N-M (default {quantity})")
-    p.add_argument("--buyers", type=int, default=buyers, help="buyer accounts, logged in once")
-    p.add_argument("--rows", type=int, default=25)
-    p.add_argument("--cols", type=int, default=20)
+    p.add_argument("--buyers", type=int, default=buyers, help=buyers_help)
+    p.add_argument("--rows", type=int, default=rows)
+    p.add_argument("--cols", type=int, default=cols)
     p.add_argument("--timeout", type=float, default=30.0, help="seconds per HTTP request")
     p.add_argument("--retries", type=int, default=2,
                    help="retries of a booking with its Idempotency-Key after a connection error, "
@@ -80,8 +93,36 @@ def _drain(p: argparse.ArgumentParser) -> None:
                    help="Kafka, read for the backlog (default $KAFKA_BOOTSTRAP_SERVERS)")
 
 
+def _stampede(p: argparse.ArgumentParser) -> None:
+    _load(p, "1", 10_000, "bookings, each on a TCP connection of its own (default "
+          "%(default)s)", rows=10, cols=10)
+    p.add_argument("--accounts", type=int, default=200,
+                   help="buyer accounts logged in; the buyers use their tokens in turn")
+    p.add_argument("--sections", type=int, default=10)
+    p.add_argument("--subsections", type=int, default=10,
+                   help="per section (default 10 × 10 subsections of 10 × 10 = 10,000 seats)")
+    p.add_argument("--connect-first", action=argparse.BooleanOptionalAction, default=True,
+                   help="open every connection before the release (default), as browsers "
+                   "that opened the page early; without: connect at the release")
+    p.set_defaults(vus=0)
+
+
+def _ramp(p: argparse.ArgumentParser) -> None:
+    _load(p, "1-4", 200)
+    p.add_argument("--stages", type=stages_text, default="1000:5s,1400:50s,1000:5s",
+                   help="RATE:DURATION,… k6 ramping-arrival-rate stages (default %(default)s)")
+    p.add_argument("--start-rate", type=float, default=None,
+                   help="arrivals/s at the start (default: the first stage's target, so the "
+                   "first stage holds its rate; k6's own default is 0)")
+    p.add_argument("--vus", type=int, default=2000,
+                   help="virtual users; an arrival while all are busy is dropped and counted")
+    p.add_argument("--seats", type=int, default=None,
+                   help="seats in all (default: the schedule's demand with 25%% headroom)")
+    p.set_defaults(connect_first=False)
+
+
 def parser() -> argparse.ArgumentParser:
-    """The argument parser with its four sub-commands."""
+    """The argument parser with its six sub-commands."""
     ap = argparse.ArgumentParser(prog="python -m deploy.loadtest",
                                  description="Load tool of the seat-ticketing backend.")
     sub = ap.add_subparsers(dest="mode", required=True)
@@ -112,6 +153,10 @@ def parser() -> argparse.ArgumentParser:
                         help="idle booking streams (GET /api/booking/event/{id}/sse) of the "
                         "buyers, ceil(M / --buyers) each: at most the API's "
                         "TICKETING_SSE_MAX_PER_USER (10 by default)")
+    _stampede(sub.add_parser("stampede", help="N buyers on a connection each, released at "
+                             "one instant (Go client)"))
+    _ramp(sub.add_parser("ramp", help="open model, ramping arrival rate in stages, a fresh "
+                         "connection per arrival (Go client)"))
     _drain(sub.add_parser("drain", help="pause the consumers, build a backlog through the API, "
                           "time how fast the consumers work it off"))
     check = sub.add_parser("verify", help="run the checks on an existing event")

@@ -22,7 +22,9 @@ TABLE_KEYS = (
     "sse_event_streams_open_at_end", "sse_event_streams_ended_early", "sse_event_messages",
     "sse_booking_streams", "sse_booking_streams_opened", "sse_booking_streams_open_at_end",
     "sse_booking_streams_ended_early", "sse_booking_streams_closed_by_server",
-    "sse_booking_messages", "checks_passed", "cpu_count",
+    "sse_booking_messages", "connect_p50_ms", "connect_p99_ms", "bookings_retried",
+    "listen_overflows", "listen_drops", "loader_fire_cpu_seconds", "loader_fire_seconds",
+    "loader_cores", "checks_passed", "cpu_count",
 )
 
 

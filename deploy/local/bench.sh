@@ -7,6 +7,9 @@
 #   bash deploy/local/bench.sh sellout --quantity 1-4
 #   bash deploy/local/bench.sh sustained --rate 500 --duration 30
 #   bash deploy/local/bench.sh drain                   # 50,000-booking backlog, consumers paused
+#   bash deploy/local/bench.sh stampede                # 10,000 buyers, a connection each, at once
+#   bash deploy/local/bench.sh ramp --stages 1000:5s,1400:50s,1000:5s
+#   (these two build the Go client deploy/loadtest/firehose/ into .cache/firehose/ when missing)
 #   TICKETING_WORKERS=2 RESERVATION_CONSUMERS=2 BENCH_PYSPY=1 bash deploy/local/bench.sh
 #   TICKETING_SERVER=granian TICKETING_BACKLOG=4096 bash deploy/local/bench.sh
 #   BENCH_WARMUP=0 bash deploy/local/bench.sh          # measure a cold system (no warm-up)
@@ -55,6 +58,13 @@ stop_all() {
   python3 deploy/local/infra.py down --profile bench
 }
 trap stop_all EXIT INT TERM
+
+# The Go client of the stampede and ramp modes, built before anything starts (it says so when
+# `go` is missing); the tool would build it too.
+case "$1" in
+  stampede|ramp)
+    .venv/bin/python -c 'from deploy.loadtest.firehose import ensure_binary as b; print("[bench] firehose:", b())' ;;
+esac
 
 python3 deploy/local/infra.py up --profile bench --fresh
 set -a; . .local/bench/env; set +a
