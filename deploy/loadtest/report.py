@@ -18,7 +18,7 @@ TABLE_KEYS = (
     "sellout_seconds", "accept_rps", "accept_p50_ms", "accept_p99_ms", "settle_p50_ms",
     "settle_p99_ms", "settle_rps", "oversold_seats", "lost_bookings", "stuck_bookings",
     "ticket_mismatches", "bit_mismatches", "alloc_mismatches", "counter_mismatches",
-    "stats_mismatches", "unheld_seats", "sse_event_streams", "sse_event_streams_opened",
+    "stats_mismatches", "holding_mismatches", "unheld_seats", "sse_event_streams", "sse_event_streams_opened",
     "sse_event_streams_open_at_end", "sse_event_streams_ended_early", "sse_event_messages",
     "sse_booking_streams", "sse_booking_streams_opened", "sse_booking_streams_open_at_end",
     "sse_booking_streams_ended_early", "sse_booking_streams_closed_by_server",
