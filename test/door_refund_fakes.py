@@ -86,9 +86,13 @@ class FakeEventTerms:
             replace(s, price=config.section(s.section).price) for s in event.stats
             if config.section(s.section) is not None))
 
-    async def lock(self, event_id):
+    async def recount_holdings(self, event_id, limited):
+        self.store.recounts.append((event_id, limited, self.store.frozen))
+
+    async def lock(self, event_id, freeze_bookings=False):
         """Whether the event has a booking; a concurrent change pending in the store (a
         booking arriving) happens first, as it would while the lock is waited for."""
+        self.store.frozen = freeze_bookings
         interleave = getattr(self.store, "interleave", None)
         if interleave is not None:
             interleave()

@@ -65,6 +65,8 @@ class TicketStore(Store):
         self.refunds: dict[int, Refund] = {}
         self.refund_touched: dict[int, object] = {}  # refund id → when the relay last saw it
         self.between_read_and_write: Callable[[], None] | None = None
+        self.frozen = False  # whether the last event lock froze every booking write
+        self.recounts: list[tuple[int, bool, bool]] = []  # (event id, limited, frozen)
 
     def interleave(self) -> None:
         """Run (and forget) the pending concurrent change, if any."""

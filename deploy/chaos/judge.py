@@ -187,7 +187,8 @@ def bound_checks(rec: dict, first_bound: float, all_bound: float) -> dict:
 VIOLATION_KEYS = (
     "lost_bookings", "oversold_seats", "stuck_bookings", "failed_with_free_seats",
     "failed_other_reason", "bad_5xx", "503_without_retry_after", "duplicate_on_retry",
-    "ticket_mismatches", "stats_mismatches", "issued_mismatches", "bit_mismatches",
+    "ticket_mismatches", "stats_mismatches", "issued_mismatches", "holding_mismatches",
+    "bit_mismatches",
     "counter_mismatches", "alloc_mismatches", "recovery_first_over_bound",
     "recovery_all_over_bound",
     "fault_action_failed",

@@ -1,8 +1,8 @@
 """`--sabotage KIND`: corrupt one scenario's outcome after settling, so a check must fire.
 
 The data kinds are the load tool's (`deploy/loadtest/sabotage.py`: bit, ticket, double, lost,
-exception, notenough, stuck). Two more corrupt what the client observed, for the checks that
-judge answers rather than data:
+holding, exception, notenough, stuck). Two more corrupt what the client observed, for the
+checks that judge answers rather than data:
 
   http500    one answer becomes a plain-text HTTP 500 (`bad_5xx`)
   duplicate  one accepted booking's retry comes back with another booking id

@@ -7,6 +7,8 @@
           another booking already holds
   lost    deletes one failed booking row (or, if none failed, a held one), as if an
           accepted booking had vanished
+  holding adds one ticket to the per-buyer counter of a held booking's buyer (caught only on
+          an event with per-buyer limits: without, it has no counters to hold)
 and, for the chaos suite's checks (spec/faults.md):
   exception  marks one held booking failed with an exception text as its reason
   notenough  marks one held booking failed "not enough seats available" (its subsection has
@@ -24,7 +26,7 @@ from redis.asyncio import Redis
 from src.service.contract import seats_key, subsection_tag
 from src.service.seats import SeatPosition
 
-KINDS = ("bit", "ticket", "double", "lost", "exception", "notenough", "stuck")
+KINDS = ("bit", "ticket", "double", "lost", "holding", "exception", "notenough", "stuck")
 
 ONE_HELD = """
 SELECT id, section, subsection, row, seat, booking_id FROM tickets
@@ -78,6 +80,18 @@ async def _lost(conn, redis, event_id: int, cols: int, t: asyncpg.Record) -> str
     return f"deleted the row of accepted (failed) booking {failed}"
 
 
+BUMP_HOLDING = """
+INSERT INTO buyer_holdings AS h (event_id, buyer_id, tickets)
+SELECT event_id, buyer_id, 1 FROM bookings WHERE id = $1
+ON CONFLICT (event_id, buyer_id) DO UPDATE SET tickets = h.tickets + 1
+"""
+
+
+async def _holding(conn, redis, event_id: int, cols: int, t: asyncpg.Record) -> str:
+    await conn.execute(BUMP_HOLDING, t["booking_id"])
+    return f"one ticket added to the counter of the buyer of booking {t['booking_id']}"
+
+
 FAIL_HELD = "UPDATE bookings SET status = 'failed', failure_reason = $2 WHERE id = $1"
 EXCEPTION_REASON = "SeatConflict: sabotage: a seat map gone out of step with PostgreSQL"
 NOT_ENOUGH = "not enough seats available"
@@ -99,7 +113,7 @@ async def _stuck(conn, redis, event_id: int, cols: int, t: asyncpg.Record) -> st
 
 
 ACTIONS = {"bit": _bit, "ticket": _ticket, "double": _double, "lost": _lost,
-           "exception": _exception, "notenough": _notenough, "stuck": _stuck}
+           "holding": _holding, "exception": _exception, "notenough": _notenough, "stuck": _stuck}
 
 
 async def sabotage(

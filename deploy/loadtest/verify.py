@@ -17,6 +17,7 @@ from deploy.loadtest.verify_tickets import issued_mismatches
 from src.service.contract import alloc_key, avail_key, seats_key, subsection_tag
 from src.service.lifecycle import HOLDING, PAY, sql_in
 from src.service.seats import SeatPosition
+from src.service.ticketing.adapters.postgres_holdings import holding_drift
 
 BITFIELD_CHUNK = 1000
 Seats = dict[str, set]  # subsection tag → seat indexes, or (booking id, index) pairs
@@ -94,6 +95,12 @@ async def ticket_mismatches(conn: asyncpg.Connection, event_id: int) -> int:
 async def stats_mismatches(conn: asyncpg.Connection, event_id: int) -> int:
     """Subsections whose subsection_stats counts differ from their tickets."""
     return await conn.fetchval(STATS_MISMATCHES, event_id)
+
+
+async def holding_mismatches(conn: asyncpg.Connection, event_id: int) -> int:
+    """Buyers whose per-buyer counter (`buyer_holdings`, spec/booking.md, rule 11) differs
+    from a recount of their bookings; 0 for an event without limits."""
+    return await holding_drift(conn, event_id)
 
 
 async def lost_bookings(conn: asyncpg.Connection, accepted_ids: list[str]) -> int:
@@ -204,6 +211,7 @@ async def event_checks(
         "ticket_mismatches": await ticket_mismatches(conn, event_id),
         "stats_mismatches": await stats_mismatches(conn, event_id),
         "issued_mismatches": await issued_mismatches(conn, event_id),
+        "holding_mismatches": await holding_mismatches(conn, event_id),
     }
     held = await held_seats(conn, event_id, config["cols"])
     claimed = await claimed_seats(conn, event_id, config["cols"])

@@ -141,8 +141,9 @@ SEATS_OF: dict[BookingStatus, TicketStatus] = {
 HOLDING: frozenset[BookingStatus] = frozenset(SEATS_OF)
 # What a per-buyer ticket limit counts (spec/booking.md, rule 11): a buyer's bookings of an
 # event while they hold or may still hold seats, paid ones included. Any other status (failed,
-# cancelled, refunded, and every final status added later) gives the tickets back by itself:
-# the count is read from the bookings, so no status change has a counter to release.
+# cancelled, expired, refunded) gives the tickets back: the counters in `buyer_holdings`
+# follow every status change through triggers on `bookings` (migration 0010, which writes
+# these statuses out; test/integration/test_buyer_holdings_pg.py holds it to this set).
 LIMIT_COUNTED: frozenset[BookingStatus] = frozenset(
     {BookingStatus.PROCESSING, BookingStatus.PENDING_PAYMENT, BookingStatus.COMPLETED}
 )

@@ -53,15 +53,14 @@ async def test_a_booking_committed_while_the_batch_waits_for_its_lock_is_counted
     async with pg_pool.acquire() as other:
         tx = other.transaction()
         await tx.start()
-        # Another process's batch: it holds the (event, buyer) lock and stores 3 tickets.
-        await other.execute("SELECT pg_advisory_xact_lock($1, $2)", event.id, buyer.user_id)
+        # Another process stores 3 tickets: its insert's trigger holds the buyer's counter.
         await other.execute(
             "INSERT INTO bookings (id, buyer_id, event_id, section, subsection, quantity, "
             "seat_selection_mode, total_price) VALUES (gen_random_uuid(), $1, $2, 'A', 1, 3, "
             "'best_available', 1500)", buyer.user_id, event.id)
         ours = asyncio.create_task(booked(svc, buyer, event.id, ("1-1", "1-2")))
         await asyncio.sleep(0.3)
-        assert not ours.done()  # it waits for the lock, after reading nothing yet
+        assert not ours.done()  # it waits for the counter's lock, after reading nothing yet
         await tx.commit()
     with pytest.raises(InvalidRequest, match="you already have 3"):
         await ours

@@ -178,3 +178,19 @@ async def test_a_new_price_is_paid_by_bookings_made_after_it_only():
     after = await world.book(event_id, 2)
     assert (world.store.bookings[before.id].total_price, after.total_price) == (500, 800)
     assert [c.total_price for c in world.publisher.sent] == [500, 800]
+
+
+async def test_turning_limits_on_or_off_recounts_under_a_frozen_lock():
+    world = World()
+    event_id = await _event(world)
+    update = world.service.tickets.update_event
+    await update(SELLER, event_id, EventChange({"name": "Renamed"}))
+    await update(SELLER, event_id, EventChange({"max_tickets_per_buyer": 4}))
+    await update(SELLER, event_id, EventChange({"max_tickets_per_buyer": 6}))  # still on
+    await update(SELLER, event_id, EventChange({"one_open_booking_per_buyer": True}))
+    assert world.store.frozen  # a change naming a limit freezes the booking writes
+    await update(SELLER, event_id, EventChange({"max_tickets_per_buyer": None,
+                                                "one_open_booking_per_buyer": False}))
+    await update(SELLER, event_id, EventChange({"name": "Again"}))
+    assert not world.store.frozen
+    assert world.store.recounts == [(event_id, True, True), (event_id, False, True)]

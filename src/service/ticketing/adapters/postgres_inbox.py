@@ -8,13 +8,14 @@ resolved to what the key stands for (one more read, only when that happens). A r
 on its own (its buyer or event deleted meanwhile) fails only its request: the batch is split
 in halves and retried until the bad rows stand alone.
 
-Bookings of an event with per-buyer limits (spec/booking.md, rules 11–12) take a longer way,
-in one transaction: an advisory lock per (event, buyer) of the batch, taken in a fixed order,
-then one read of what each buyer holds of the event (their bookings in
-`lifecycle.LIMIT_COUNTED`, and the limits as PostgreSQL has them now), then the insert of the
-requests that fit, in arrival order; the others are refused, each alone. The read comes in a
-statement after the locks, so it sees every booking committed by whoever held a lock before
-(spec/decisions.md, "Per-buyer limits are counted from the bookings").
+Bookings of an event with per-buyer limits (spec/booking.md, rules 11–12) take a longer
+statement, still one per batch and without a transaction around it: it locks the counters
+of the batch's (event, buyer) pairs in `buyer_holdings` in a fixed order and reads them as
+committed (with the limits as PostgreSQL has them now), admits each pair's requests in
+arrival order, and inserts those that fit; the others are refused, each alone. A counter row
+is locked only for that statement, and the triggers on `bookings` keep it equal to the
+buyer's bookings in `lifecycle.LIMIT_COUNTED` whoever moves them (spec/decisions.md,
+"Per-buyer limits are counted in buyer_holdings, kept by triggers").
 """
 
 import logging
@@ -23,7 +24,8 @@ import asyncpg
 
 from src.platform.batching import Coalescer
 from src.platform.db import UNAVAILABLE
-from src.service.lifecycle import INITIAL, LIMIT_COUNTED, OPEN, sql_in
+from src.service.lifecycle import INITIAL
+from src.service.ticketing.adapters.postgres_holdings import LIMITS_BUYERS
 from src.service.ticketing.adapters.postgres_keys import USES, uses_by_key
 from src.service.ticketing.application.ports import Unavailable
 from src.service.ticketing.domain.booking import Booking
@@ -57,19 +59,66 @@ _INSERT_KEYED = f"""WITH claimed AS (
 WHERE b.key IS NULL OR b.id IN (SELECT booking_id FROM claimed)
 RETURNING id"""
 
-# The arrays come sorted from Python: every batch takes its locks in the same order, so two
-# batches never wait for each other in a cycle.
-_LOCK = "SELECT pg_advisory_xact_lock(e, b) FROM unnest($1::int[], $2::int[]) AS p(e, b)"
-_HELD = f"""
-SELECT p.e AS event_id, p.b AS buyer_id, e.max_tickets_per_buyer AS max_tickets,
-       e.one_open_booking_per_buyer AS one_open,
-       coalesce(sum(k.quantity), 0)::int AS tickets,
-       count(k.id) FILTER (WHERE {sql_in('k.status', OPEN)})::int AS open_bookings
-FROM unnest($1::int[], $2::int[]) AS p(e, b)
-JOIN events e ON e.id = p.e
-LEFT JOIN bookings k ON k.buyer_id = p.b AND k.event_id = p.e
-     AND {sql_in('k.status', LIMIT_COUNTED)}
-GROUP BY p.e, p.b, e.max_tickets_per_buyer, e.one_open_booking_per_buyer
+# Bookings of a batch with per-buyer limits (spec/booking.md, rules 11–12), in one
+# statement: lock and read the counters of the batch's (event, buyer) pairs whose event limits
+# buyers (`held`: an upsert in sorted order, so two batches never wait for each other in a
+# cycle; ON CONFLICT DO UPDATE waits for a counter's lock and then reads its latest committed
+# value, not the statement's snapshot), walk each pair's requests in arrival order deciding
+# what fits like `domain/sales.admit` (`walk`), claim the keys of what fits and insert it. The
+# insert's trigger adds the stored bookings to the counters before the statement ends.
+_ADMIT = f"""
+WITH RECURSIVE b AS (
+    SELECT * FROM unnest($1::uuid[], $2::int[], $3::int[], $4::text[], $5::int[], $6::int[],
+                         $7::text[], $8::text[], $9::int[], $10::timestamptz[], $11::text[],
+                         $13::bool[]) WITH ORDINALITY
+        AS b(id, buyer, event, section, subsection, quantity, mode, seats, price, at, key,
+             limited, ord)),
+asked AS (
+    SELECT ord, event, buyer, quantity,
+           row_number() OVER (PARTITION BY event, buyer ORDER BY ord) AS n
+    FROM b WHERE limited),
+held AS (
+    INSERT INTO buyer_holdings AS h (event_id, buyer_id)
+    SELECT DISTINCT a.event, a.buyer FROM asked AS a JOIN events AS e ON e.id = a.event
+    WHERE {LIMITS_BUYERS}
+    ORDER BY a.event, a.buyer
+    ON CONFLICT (event_id, buyer_id) DO UPDATE SET tickets = h.tickets
+    RETURNING h.event_id, h.buyer_id, h.tickets, h.open_bookings),
+walk AS (
+    SELECT h.event_id AS event, h.buyer_id AS buyer, 0::bigint AS n, NULL::bigint AS ord,
+           true AS fits, h.tickets, h.open_bookings,
+           e.max_tickets_per_buyer AS max_tickets, e.one_open_booking_per_buyer AS one_open
+    FROM held AS h JOIN events AS e ON e.id = h.event_id
+    UNION ALL
+    SELECT w.event, w.buyer, a.n, a.ord, s.fits,
+           w.tickets + CASE WHEN s.fits THEN a.quantity ELSE 0 END,
+           w.open_bookings + CASE WHEN s.fits THEN 1 ELSE 0 END, w.max_tickets, w.one_open
+    FROM walk AS w
+    JOIN asked AS a ON a.event = w.event AND a.buyer = w.buyer AND a.n = w.n + 1
+    CROSS JOIN LATERAL (SELECT (NOT w.one_open OR w.open_bookings = 0)
+                               AND (w.max_tickets IS NULL
+                                    OR w.tickets + a.quantity <= w.max_tickets) AS fits) AS s),
+kept AS (
+    SELECT b.*, row_number() OVER (PARTITION BY b.buyer, b.key ORDER BY b.ord) AS nth
+    FROM b WHERE NOT EXISTS (SELECT 1 FROM walk AS w WHERE w.ord = b.ord AND NOT w.fits)),
+claimed AS (
+    INSERT INTO idempotency_keys AS k (buyer_id, key, operation, booking_id)
+    SELECT buyer, key, '{Operation.CREATE.value}', id FROM kept
+    WHERE key IS NOT NULL AND nth = 1
+    ON CONFLICT (buyer_id, key) DO UPDATE
+    SET operation = EXCLUDED.operation, booking_id = EXCLUDED.booking_id, created_at = now()
+    WHERE k.created_at < now() - make_interval(secs => $12)
+    RETURNING k.booking_id),
+stored AS (
+    {_INTO}
+    SELECT id, buyer, event, section, subsection, quantity, mode,
+           string_to_array(seats, ','), price, '{INITIAL}', at, at
+    FROM kept WHERE key IS NULL OR id IN (SELECT booking_id FROM claimed)
+    RETURNING id)
+SELECT w.ord, w.tickets, w.open_bookings, w.max_tickets, w.one_open, NULL::uuid AS id
+FROM walk AS w WHERE NOT w.fits
+UNION ALL
+SELECT NULL, NULL, NULL, NULL, NULL, s.id FROM stored AS s
 """
 
 
@@ -85,6 +134,18 @@ def _columns(bookings: list[Booking]) -> list[tuple[object, ...]]:
 def _arrays(keys: list[tuple[int, str]]) -> tuple[list[int], list[str]]:
     """(buyer ids, keys) as the two array parameters of `USES`."""
     return [b for b, _ in keys], [k for _, k in keys]
+
+
+def _over_limit(row: asyncpg.Record, quantity: int) -> Exception:
+    """The refusal of a request `_ADMIT` found over its buyer's limit, worded by
+    `domain/sales.admit` from what the buyer held when its turn came."""
+    policy = SalesPolicy(max_tickets_per_buyer=row["max_tickets"],
+                         one_open_booking_per_buyer=row["one_open"])
+    try:
+        admit(policy, Holding(row["tickets"], row["open_bookings"]), quantity)
+    except DomainError as refusal:
+        return refusal
+    return RuntimeError(f"refused by the statement, admitted by the rule: {dict(row)}")
 
 
 def _refusal(error: asyncpg.PostgresError) -> Exception:
@@ -150,32 +211,20 @@ class PostgresBookingInbox:
     async def _store_batch(self, conn: asyncpg.Connection, items: list[Item]) -> list[Outcome]:
         if not any(limited for _, _, limited in items):
             return await self._insert(conn, [(b, k) for b, k, _ in items])
-        async with conn.transaction():
-            return await self._store_limited(conn, items)
+        return await self._store_limited(conn, items)
 
     async def _store_limited(self, conn: asyncpg.Connection, items: list[Item]) -> list[Outcome]:
-        """Lock, read what the buyers hold, insert what fits (in the caller's transaction)."""
-        pairs = sorted({(b.event_id, b.buyer_id) for b, _, limited in items if limited})
-        events, buyers = [e for e, _ in pairs], [b for _, b in pairs]
-        await conn.execute(_LOCK, events, buyers)
-        rows = await conn.fetch(_HELD, events, buyers)
-        held = {(r["event_id"], r["buyer_id"]): Holding(r["tickets"], r["open_bookings"])
-                for r in rows}
-        policies = {(r["event_id"], r["buyer_id"]): SalesPolicy(
-            max_tickets_per_buyer=r["max_tickets"], one_open_booking_per_buyer=r["one_open"])
-            for r in rows}
-        refusals: dict[int, Exception] = {}
-        for i, (booking, _, limited) in enumerate(items):
-            pair = (booking.event_id, booking.buyer_id)
-            if not limited or pair not in policies:  # no such event: the insert says 404
-                continue
-            try:
-                held[pair] = admit(policies[pair], held[pair], booking.quantity)
-            except DomainError as refusal:
-                refusals[i] = refusal
-        admitted = [(b, k) for i, (b, k, _) in enumerate(items) if i not in refusals]
-        stored = iter(await self._insert(conn, admitted) if admitted else [])
-        return [refusals[i] if i in refusals else next(stored) for i in range(len(items))]
+        """`_ADMIT`: one statement that locks and reads the buyers' counters, inserts what
+        fits and refuses the rest, each with what its buyer held when its turn came."""
+        bookings = [b for b, _, _ in items]
+        rows = await conn.fetch(_ADMIT, *_columns(bookings), [k for _, k, _ in items],
+                                self._ttl_s, [limited for _, _, limited in items])
+        refusals = {r["ord"] - 1: _over_limit(r, bookings[r["ord"] - 1].quantity)
+                    for r in rows if r["ord"] is not None}
+        inserted = {r["id"] for r in rows if r["id"] is not None}
+        admitted = [(i, b, k) for i, (b, k, _) in enumerate(items) if i not in refusals]
+        resolved = iter(await self._resolve(conn, [(b, k) for _, b, k in admitted], inserted))
+        return [refusals[i] if i in refusals else next(resolved) for i in range(len(items))]
 
     async def _insert(
         self, conn: asyncpg.Connection, items: list[tuple[Booking, str | None]]
@@ -193,7 +242,14 @@ class PostgresBookingInbox:
         keys = [k for _, k in rows]
         stored = await conn.fetch(_INSERT_KEYED, *_columns([b for b, _ in rows]), keys,
                                   self._ttl_s)
-        inserted = {r["id"] for r in stored}
+        return await self._resolve(conn, items, {r["id"] for r in stored})
+
+    async def _resolve(
+        self, conn: asyncpg.Connection, items: list[tuple[Booking, str | None]],
+        inserted: set[object],
+    ) -> list[Outcome]:
+        """None for each stored booking, or what its key stands for when it was not stored
+        (one read, only when that happens)."""
         taken = [(b.buyer_id, k) for b, k in items if k is not None and b.id not in inserted]
         uses = uses_by_key(await conn.fetch(USES, *_arrays(taken), self._ttl_s)) if taken else {}
         return [None if k is None or b.id in inserted else self._resolved(uses, b, k)

@@ -9,6 +9,7 @@ import json
 import asyncpg
 
 from src.service.lifecycle import TicketStatus
+from src.service.ticketing.adapters.postgres_holdings import FREEZE_BOOKINGS, recount_holdings
 from src.service.ticketing.domain.refund_policy import DEFAULT_TIERS, EventTerms, RefundTier
 from src.service.ticketing.domain.sales import SalesPolicy
 from src.service.ticketing.domain.seating import SeatingConfig
@@ -93,6 +94,10 @@ class PostgresEventTermsRepository:
         await self._conn.execute(_SET_SALES, event_id, sales.sales_start, sales.sales_end,
                                  sales.max_tickets_per_buyer, sales.one_open_booking_per_buyer)
 
+    async def recount_holdings(self, event_id: int, limited: bool) -> None:
+        """The event's per-buyer counters made again from its bookings, or dropped."""
+        await recount_holdings(self._conn, event_id, limited)
+
     async def set_details(
         self, event_id: int, name: str, description: str, venue_name: str
     ) -> None:
@@ -116,9 +121,14 @@ class PostgresEventTermsRepository:
         await self._conn.execute(_REPRICE, event_id, [s.name for s in config.sections],
                                  [s.price for s in config.sections])
 
-    async def lock(self, event_id: int) -> bool | None:
+    async def lock(self, event_id: int, freeze_bookings: bool = False) -> bool | None:
         """`SELECT … FOR UPDATE` of the event (a booking's insert takes `FOR KEY SHARE` on it
-        for its foreign key, so the two wait for each other); whether it has a booking."""
+        for its foreign key, so the two wait for each other); whether it has a booking. With
+        `freeze_bookings`, first `LOCK TABLE bookings IN SHARE MODE`: taken before the row,
+        so a booking's insert (which holds its table lock while it waits for the row) never
+        waits for us while we wait for it."""
+        if freeze_bookings:
+            await self._conn.execute(FREEZE_BOOKINGS)
         if await self._conn.fetchval(_LOCK, event_id) is None:
             return None
         return bool(await self._conn.fetchval(_BOOKED, event_id))

@@ -82,10 +82,17 @@ class EventTermsRepository(Protocol):
         shape, allowed only before the first booking) every seat and stats row is made
         again."""
 
-    async def lock(self, event_id: int) -> bool | None:
+    async def lock(self, event_id: int, freeze_bookings: bool = False) -> bool | None:
         """Lock the event's row until the transaction ends: bookings of the event wait for
         it (their foreign key), other changes too. Whether the event has any booking; None
-        when there is no such event."""
+        when there is no such event. With `freeze_bookings`, every booking of every event
+        waits too (none is created or moves) until the transaction ends: for
+        `recount_holdings`."""
+
+    async def recount_holdings(self, event_id: int, limited: bool) -> None:
+        """Make the event's per-buyer counters again from its bookings when it is now
+        `limited` (spec/booking.md, rules 11–12), or drop them; only after a `lock` with
+        `freeze_bookings`, so that no booking is missed or counted twice."""
 
 
 class DoorRepository(Protocol):

@@ -21,6 +21,8 @@ LAYOUT_LOCKED = "The seating layout cannot change after the first booking; price
 DETAILS = frozenset({"name", "description", "venue_name"})
 # The payment deadline of bookings held from now on (spec/booking.md, rule 6).
 POLICIES = frozenset({"hold_seconds"})
+# The per-buyer limits (rules 11–12): turning them on or off remakes the event's counters.
+LIMITS = frozenset({"max_tickets_per_buyer", "one_open_booking_per_buyer"})
 
 
 def _names(cls: type) -> frozenset[str]:
@@ -82,7 +84,11 @@ class UpdateEvent:
     concurrent change and against a first booking (whose insert waits for the lock), so a new
     layout is refused once any booking exists. A new price reaches the bookings made after
     it (on every process within the event cache's TTL); bookings made before keep theirs. A
-    new `hold_seconds` applies to bookings held after it; a deadline already set stays."""
+    new `hold_seconds` applies to bookings held after it; a deadline already set stays.
+    A change that names a per-buyer limit first freezes every booking write (a short
+    `LOCK TABLE`), so that turning limits on counts the bookings already made, exactly,
+    against none being made or moved meanwhile (spec/decisions.md, "Per-buyer limits are
+    counted in buyer_holdings, kept by triggers")."""
 
     uow: UnitOfWorkFactory
     layouts: EventLayouts
@@ -93,7 +99,8 @@ class UpdateEvent:
         `InvalidRequest`."""
         sellers_event(await self.layouts(event_id), principal, SELLER_ONLY)
         async with self.uow() as uow:
-            booked = await uow.event_terms.lock(event_id)
+            booked = await uow.event_terms.lock(
+                event_id, freeze_bookings=not LIMITS.isdisjoint(change.fields))
             event = await uow.events.get(event_id)
             if booked is None or event is None:
                 raise NotFound("Event not found")
@@ -118,6 +125,8 @@ async def _store(uow: UnitOfWork, old: Event, new: Event, reseat: bool) -> None:
         await repository.set(new.id, new.terms)
     if new.sales != old.sales:
         await repository.set_sales(new.id, new.sales)
+    if new.sales.limits_buyers != old.sales.limits_buyers:
+        await repository.recount_holdings(new.id, new.sales.limits_buyers)
     if new.hold_seconds != old.hold_seconds:
         await repository.set_hold_seconds(new.id, new.hold_seconds)
     if new.seating_config != old.seating_config:
