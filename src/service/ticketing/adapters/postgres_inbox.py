@@ -2,9 +2,12 @@
 guarantees 1, 5 and 9).
 
 Concurrent requests share one statement. Without Idempotency-Keys it is a plain set-wise
-INSERT. With keys, one statement claims the keys (`ON CONFLICT`) and inserts only the bookings
-whose key was new, so key and booking commit together; a request whose key was taken is then
-resolved to what the key stands for (one more read, only when that happens). A row that fails
+INSERT. With keys, the key is a column of its booking (`bookings.idempotency_key`, migration
+0011): the same one INSERT claims it through the partial unique index on (buyer_id,
+idempotency_key) with `ON CONFLICT DO NOTHING`, so key and booking commit together as one row.
+A request whose key was taken costs one more statement (`postgres_keys.TAKEN`): it clears the
+key from a booking older than the TTL and reads what the live keys stand for; only a key that
+was cleared costs one more insert. A row that fails
 on its own (its buyer or event deleted meanwhile) fails only its request: the batch is split
 in halves and retried until the bad rows stand alone.
 
@@ -18,13 +21,15 @@ statement after the locks, so it sees every booking committed by whoever held a 
 """
 
 import logging
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 import asyncpg
 
 from src.platform.batching import Coalescer
 from src.platform.db import UNAVAILABLE
 from src.service.lifecycle import INITIAL, LIMIT_COUNTED, OPEN, sql_in
-from src.service.ticketing.adapters.postgres_keys import USES, uses_by_key
+from src.service.ticketing.adapters.postgres_keys import TAKEN, USES, live_key_row, uses_by_key
 from src.service.ticketing.application.ports import Unavailable
 from src.service.ticketing.domain.booking import Booking
 from src.service.ticketing.domain.errors import DomainError, NotAuthenticated, NotFound
@@ -33,28 +38,25 @@ from src.service.ticketing.domain.sales import Holding, SalesPolicy, admit
 
 log = logging.getLogger(__name__)
 Item = tuple[Booking, str | None, bool]  # the booking, its key, whether its event limits buyers
+Pair = tuple[Booking, str | None]  # the booking and its key
 Outcome = KeyUse | Exception | None
+T = TypeVar("T", Item, Pair)
 
 _INTO = """INSERT INTO bookings (id, buyer_id, event_id, section, subsection, quantity,
                       seat_selection_mode, seat_positions, total_price, status,
-                      created_at, updated_at)"""
+                      created_at, updated_at{key})"""
 _ROWS = f"""SELECT id, buyer, event, section, subsection, quantity, mode,
-       string_to_array(seats, ','), price, '{INITIAL}', at, at
+       string_to_array(seats, ','), price, '{INITIAL}', at, at{{key}}
 FROM unnest($1::uuid[], $2::int[], $3::int[], $4::text[], $5::int[], $6::int[], $7::text[],
             $8::text[], $9::int[], $10::timestamptz[]{{keys}})
      AS b(id, buyer, event, section, subsection, quantity, mode, seats, price, at{{key}})"""
-_INSERT = f"{_INTO}\n{_ROWS.format(keys='', key='')}"
-_INSERT_KEYED = f"""WITH claimed AS (
-    INSERT INTO idempotency_keys AS k (buyer_id, key, operation, booking_id)
-    SELECT buyer, key, '{Operation.CREATE.value}', id
-    FROM unnest($1::uuid[], $2::int[], $11::text[]) AS c(id, buyer, key) WHERE key IS NOT NULL
-    ON CONFLICT (buyer_id, key) DO UPDATE
-    SET operation = EXCLUDED.operation, booking_id = EXCLUDED.booking_id, created_at = now()
-    WHERE k.created_at < now() - make_interval(secs => $12)
-    RETURNING k.booking_id)
-{_INTO}
+_INSERT = f"{_INTO.format(key='')}\n{_ROWS.format(keys='', key='')}"
+# One statement, one row per booking: the key is a column of its booking, claimed by the
+# partial unique index; a key live in `idempotency_keys` (a pay or cancel key) is not taken.
+_INSERT_KEYED = f"""{_INTO.format(key=', idempotency_key')}
 {_ROWS.format(keys=', $11::text[]', key=', key')}
-WHERE b.key IS NULL OR b.id IN (SELECT booking_id FROM claimed)
+WHERE b.key IS NULL OR NOT {live_key_row("b", "$12")}
+ON CONFLICT (buyer_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
 RETURNING id"""
 
 # The arrays come sorted from Python: every batch takes its locks in the same order, so two
@@ -85,6 +87,16 @@ def _columns(bookings: list[Booking]) -> list[tuple[object, ...]]:
 def _arrays(keys: list[tuple[int, str]]) -> tuple[list[int], list[str]]:
     """(buyer ids, keys) as the two array parameters of `USES`."""
     return [b for b, _ in keys], [k for _, k in keys]
+
+
+def _repeat(items: list[Pair], first: dict[tuple[int, str], int],
+            outcomes: dict[int, Outcome], i: int) -> Outcome:
+    """What item `i`, a key repeated within one burst, stands for: what its first occurrence
+    (index `first[buyer, key]`) did, its stored booking when that one was inserted."""
+    booking, key = items[i]
+    j = first[booking.buyer_id, str(key)]
+    outcome = outcomes[j]
+    return KeyUse(Operation.CREATE, items[j][0]) if outcome is None else outcome
 
 
 def _refusal(error: asyncpg.PostgresError) -> Exception:
@@ -135,17 +147,7 @@ class PostgresBookingInbox:
 
     async def _store(self, conn: asyncpg.Connection, items: list[Item]) -> list[Outcome]:
         """`_store_batch`, split in halves while a row of its own makes the statement fail."""
-        try:
-            return await self._store_batch(conn, items)
-        except asyncpg.PostgresError as e:
-            if isinstance(e, UNAVAILABLE):
-                raise
-            if len(items) == 1:
-                log.warning("booking_refused booking_id=%s error=%r", items[0][0].id, e)
-                return [_refusal(e)]
-            middle = len(items) // 2
-            return (await self._store(conn, items[:middle])
-                    + await self._store(conn, items[middle:]))
+        return await self._halving(conn, items, lambda part: self._store_batch(conn, part))
 
     async def _store_batch(self, conn: asyncpg.Connection, items: list[Item]) -> list[Outcome]:
         if not any(limited for _, _, limited in items):
@@ -173,13 +175,15 @@ class PostgresBookingInbox:
                 held[pair] = admit(policies[pair], held[pair], booking.quantity)
             except DomainError as refusal:
                 refusals[i] = refusal
-        admitted = [(b, k) for i, (b, k, _) in enumerate(items) if i not in refusals]
+        admitted: list[Pair] = [(b, k) for i, (b, k, _) in enumerate(items) if i not in refusals]
         stored = iter(await self._insert(conn, admitted) if admitted else [])
         return [refusals[i] if i in refusals else next(stored) for i in range(len(items))]
 
     async def _insert(
-        self, conn: asyncpg.Connection, items: list[tuple[Booking, str | None]]
+        self, conn: asyncpg.Connection, items: list[Pair], clear_expired: bool = True
     ) -> list[Outcome]:
+        """Insert `items` in one statement; a taken key costs one more (`TAKEN`), and a key
+        that was only held by an expired booking one more insert (`clear_expired` once)."""
         if all(key is None for _, key in items):
             await conn.execute(_INSERT, *_columns([b for b, _ in items]))
             return [None] * len(items)
@@ -188,22 +192,48 @@ class PostgresBookingInbox:
             if key is not None:
                 first.setdefault((booking.buyer_id, key), i)
         # A key repeated within the burst is claimed once; the repeats resolve to its booking.
-        rows = [(b, k) for i, (b, k) in enumerate(items)
-                if k is None or first[b.buyer_id, k] == i]
-        keys = [k for _, k in rows]
-        stored = await conn.fetch(_INSERT_KEYED, *_columns([b for b, _ in rows]), keys,
-                                  self._ttl_s)
+        rows = [i for i, (b, k) in enumerate(items) if k is None or first[b.buyer_id, k] == i]
+        stored = await conn.fetch(_INSERT_KEYED, *_columns([items[i][0] for i in rows]),
+                                  [items[i][1] for i in rows], self._ttl_s)
         inserted = {r["id"] for r in stored}
-        taken = [(b.buyer_id, k) for b, k in items if k is not None and b.id not in inserted]
-        uses = uses_by_key(await conn.fetch(USES, *_arrays(taken), self._ttl_s)) if taken else {}
-        return [None if k is None or b.id in inserted else self._resolved(uses, b, k)
-                for b, k in items]
+        outcomes: dict[int, Outcome] = {
+            i: None for i in rows if items[i][1] is None or items[i][0].id in inserted}
+        taken = [i for i in rows if i not in outcomes]
+        if taken:
+            keys = [(items[i][0].buyer_id, str(items[i][1])) for i in taken]
+            uses = uses_by_key(await conn.fetch(TAKEN, *_arrays(keys), self._ttl_s))
+            stale = [i for i, key in zip(taken, keys, strict=True) if key not in uses]
+            outcomes.update((i, uses[key]) for i, key in zip(taken, keys, strict=True)
+                            if key in uses)
+            if stale and clear_expired:  # its booking expired (and was cleared): insert again
+                again = await self._halving(
+                    conn, [items[i] for i in stale],
+                    lambda part: self._insert(conn, part, clear_expired=False))
+                outcomes.update(zip(stale, again, strict=True))
+            else:  # gone between the two statements (expired meanwhile): the client may retry
+                outcomes.update((i, Unavailable(f"idempotency key of {items[i][0].id} moved"))
+                                for i in stale)
+        return [outcomes[i] if i in outcomes else _repeat(items, first, outcomes, i)
+                for i in range(len(items))]
 
-    @staticmethod
-    def _resolved(uses: dict[tuple[int, str], KeyUse], booking: Booking, key: str) -> Outcome:
-        use = uses.get((booking.buyer_id, key))
-        # Gone between the two statements (expired and purged): the client may simply retry.
-        return use if use is not None else Unavailable(f"idempotency key of {booking.id} moved")
+    async def _halving(
+        self, conn: asyncpg.Connection, items: list[T],
+        attempt: Callable[[list[T]], Awaitable[list[Outcome]]],
+    ) -> list[Outcome]:
+        """`attempt(items)`, split in halves while a row of its own makes the statement fail,
+        so such a row fails only its request. Inside a transaction the failure is re-raised:
+        the transaction is lost and the caller's split starts it over."""
+        try:
+            return await attempt(items)
+        except asyncpg.PostgresError as e:
+            if isinstance(e, UNAVAILABLE) or conn.is_in_transaction():
+                raise
+            if len(items) == 1:
+                log.warning("booking_refused booking_id=%s error=%r", items[0][0].id, e)
+                return [_refusal(e)]
+            middle = len(items) // 2
+            return (await self._halving(conn, items[:middle], attempt)
+                    + await self._halving(conn, items[middle:], attempt))
 
     async def _find(self, items: list[tuple[int, str]]) -> list[KeyUse | None]:
         try:
