@@ -24,11 +24,15 @@ from src.service.lifecycle import EXPIRE
 
 _FREED, _HELD = EXPIRE.ticket_move()[1], EXPIRE.ticket_move()[0]
 
+# The claim is a MATERIALIZED CTE, evaluated once: as an `IN (subquery)` the planner may make
+# it the inner side of a nested-loop semi-join, rescanned per outer row, and each rescan locks
+# `$2` more rows (seen after migration 0011 widened `bookings`: a sweep with limit 4 took 10).
 EXPIRE_BOOKINGS = (
+    f"WITH due AS MATERIALIZED (SELECT id FROM bookings WHERE {EXPIRE.guard()} "
+    "AND expires_at <= $1 ORDER BY expires_at LIMIT $2 FOR UPDATE SKIP LOCKED) "
     f"UPDATE bookings SET status = '{EXPIRE.target}', release_pending = true, "
     "publish_attempts = 1, updated_at = now() "
-    f"WHERE id IN (SELECT id FROM bookings WHERE {EXPIRE.guard()} AND expires_at <= $1 "
-    f"ORDER BY expires_at LIMIT $2 FOR UPDATE SKIP LOCKED) AND {EXPIRE.guard()} RETURNING *"
+    f"WHERE id IN (SELECT id FROM due) AND {EXPIRE.guard()} RETURNING *"
 )
 FREE_TICKETS = (
     f"UPDATE tickets AS t SET status = '{_FREED}', booking_id = NULL, updated_at = now() "

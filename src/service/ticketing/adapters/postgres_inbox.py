@@ -2,9 +2,12 @@
 guarantees 1, 5 and 9).
 
 Concurrent requests share one statement. Without Idempotency-Keys it is a plain set-wise
-INSERT. With keys, one statement claims the keys (`ON CONFLICT`) and inserts only the bookings
-whose key was new, so key and booking commit together; a request whose key was taken is then
-resolved to what the key stands for (one more read, only when that happens). A row that fails
+INSERT. With keys, the key is a column of its booking (`bookings.idempotency_key`, migration
+0011): the same one INSERT claims it through the partial unique index on (buyer_id,
+idempotency_key) with `ON CONFLICT DO NOTHING`, so key and booking commit together as one row.
+A request whose key was taken costs one more statement (`postgres_keys.TAKEN`): it clears the
+key from a booking older than the TTL and reads what the live keys stand for; only a key that
+was cleared costs one more insert. A row that fails
 on its own (its buyer or event deleted meanwhile) fails only its request: the batch is split
 in halves and retried until the bad rows stand alone.
 
@@ -19,6 +22,8 @@ buyer's bookings in `lifecycle.LIMIT_COUNTED` whoever moves them (spec/decisions
 """
 
 import logging
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 import asyncpg
 
@@ -26,7 +31,7 @@ from src.platform.batching import Coalescer
 from src.platform.db import UNAVAILABLE
 from src.service.lifecycle import INITIAL
 from src.service.ticketing.adapters.postgres_holdings import LIMITS_BUYERS
-from src.service.ticketing.adapters.postgres_keys import USES, uses_by_key
+from src.service.ticketing.adapters.postgres_keys import TAKEN, USES, live_key_row, uses_by_key
 from src.service.ticketing.application.ports import Unavailable
 from src.service.ticketing.domain.booking import Booking
 from src.service.ticketing.domain.errors import DomainError, NotAuthenticated, NotFound
@@ -35,28 +40,25 @@ from src.service.ticketing.domain.sales import Holding, SalesPolicy, admit
 
 log = logging.getLogger(__name__)
 Item = tuple[Booking, str | None, bool]  # the booking, its key, whether its event limits buyers
+Pair = tuple[Booking, str | None]  # the booking and its key
 Outcome = KeyUse | Exception | None
+T = TypeVar("T", Item, Pair)
 
 _INTO = """INSERT INTO bookings (id, buyer_id, event_id, section, subsection, quantity,
                       seat_selection_mode, seat_positions, total_price, status,
-                      created_at, updated_at)"""
+                      created_at, updated_at{key})"""
 _ROWS = f"""SELECT id, buyer, event, section, subsection, quantity, mode,
-       string_to_array(seats, ','), price, '{INITIAL}', at, at
+       string_to_array(seats, ','), price, '{INITIAL}', at, at{{key}}
 FROM unnest($1::uuid[], $2::int[], $3::int[], $4::text[], $5::int[], $6::int[], $7::text[],
             $8::text[], $9::int[], $10::timestamptz[]{{keys}})
      AS b(id, buyer, event, section, subsection, quantity, mode, seats, price, at{{key}})"""
-_INSERT = f"{_INTO}\n{_ROWS.format(keys='', key='')}"
-_INSERT_KEYED = f"""WITH claimed AS (
-    INSERT INTO idempotency_keys AS k (buyer_id, key, operation, booking_id)
-    SELECT buyer, key, '{Operation.CREATE.value}', id
-    FROM unnest($1::uuid[], $2::int[], $11::text[]) AS c(id, buyer, key) WHERE key IS NOT NULL
-    ON CONFLICT (buyer_id, key) DO UPDATE
-    SET operation = EXCLUDED.operation, booking_id = EXCLUDED.booking_id, created_at = now()
-    WHERE k.created_at < now() - make_interval(secs => $12)
-    RETURNING k.booking_id)
-{_INTO}
+_INSERT = f"{_INTO.format(key='')}\n{_ROWS.format(keys='', key='')}"
+# One statement, one row per booking: the key is a column of its booking, claimed by the
+# partial unique index; a key live in `idempotency_keys` (a pay or cancel key) is not taken.
+_INSERT_KEYED = f"""{_INTO.format(key=', idempotency_key')}
 {_ROWS.format(keys=', $11::text[]', key=', key')}
-WHERE b.key IS NULL OR b.id IN (SELECT booking_id FROM claimed)
+WHERE b.key IS NULL OR NOT {live_key_row("b", "$12")}
+ON CONFLICT (buyer_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
 RETURNING id"""
 
 # Bookings of a batch with per-buyer limits (spec/booking.md, rules 11–12), in one
@@ -101,19 +103,13 @@ walk AS (
 kept AS (
     SELECT b.*, row_number() OVER (PARTITION BY b.buyer, b.key ORDER BY b.ord) AS nth
     FROM b WHERE NOT EXISTS (SELECT 1 FROM walk AS w WHERE w.ord = b.ord AND NOT w.fits)),
-claimed AS (
-    INSERT INTO idempotency_keys AS k (buyer_id, key, operation, booking_id)
-    SELECT buyer, key, '{Operation.CREATE.value}', id FROM kept
-    WHERE key IS NOT NULL AND nth = 1
-    ON CONFLICT (buyer_id, key) DO UPDATE
-    SET operation = EXCLUDED.operation, booking_id = EXCLUDED.booking_id, created_at = now()
-    WHERE k.created_at < now() - make_interval(secs => $12)
-    RETURNING k.booking_id),
 stored AS (
-    {_INTO}
+    {_INTO.format(key=', idempotency_key')}
     SELECT id, buyer, event, section, subsection, quantity, mode,
-           string_to_array(seats, ','), price, '{INITIAL}', at, at
-    FROM kept WHERE key IS NULL OR id IN (SELECT booking_id FROM claimed)
+           string_to_array(seats, ','), price, '{INITIAL}', at, at, key
+    FROM kept AS b
+    WHERE b.key IS NULL OR (b.nth = 1 AND NOT {live_key_row("b", "$12")})
+    ON CONFLICT (buyer_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
     RETURNING id)
 SELECT w.ord, w.tickets, w.open_bookings, w.max_tickets, w.one_open, NULL::uuid AS id
 FROM walk AS w WHERE NOT w.fits
@@ -146,6 +142,16 @@ def _over_limit(row: asyncpg.Record, quantity: int) -> Exception:
     except DomainError as refusal:
         return refusal
     return RuntimeError(f"refused by the statement, admitted by the rule: {dict(row)}")
+
+
+def _repeat(items: list[Pair], first: dict[tuple[int, str], int],
+            outcomes: dict[int, Outcome], i: int) -> Outcome:
+    """What item `i`, a key repeated within one burst, stands for: what its first occurrence
+    (index `first[buyer, key]`) did, its stored booking when that one was inserted."""
+    booking, key = items[i]
+    j = first[booking.buyer_id, str(key)]
+    outcome = outcomes[j]
+    return KeyUse(Operation.CREATE, items[j][0]) if outcome is None else outcome
 
 
 def _refusal(error: asyncpg.PostgresError) -> Exception:
@@ -196,39 +202,52 @@ class PostgresBookingInbox:
 
     async def _store(self, conn: asyncpg.Connection, items: list[Item]) -> list[Outcome]:
         """`_store_batch`, split in halves while a row of its own makes the statement fail."""
-        try:
-            return await self._store_batch(conn, items)
-        except asyncpg.PostgresError as e:
-            if isinstance(e, UNAVAILABLE):
-                raise
-            if len(items) == 1:
-                log.warning("booking_refused booking_id=%s error=%r", items[0][0].id, e)
-                return [_refusal(e)]
-            middle = len(items) // 2
-            return (await self._store(conn, items[:middle])
-                    + await self._store(conn, items[middle:]))
+        return await self._halving(conn, items, lambda part: self._store_batch(conn, part))
 
     async def _store_batch(self, conn: asyncpg.Connection, items: list[Item]) -> list[Outcome]:
         if not any(limited for _, _, limited in items):
             return await self._insert(conn, [(b, k) for b, k, _ in items])
         return await self._store_limited(conn, items)
 
-    async def _store_limited(self, conn: asyncpg.Connection, items: list[Item]) -> list[Outcome]:
+    async def _store_limited(
+        self, conn: asyncpg.Connection, items: list[Item], clear_expired: bool = True
+    ) -> list[Outcome]:
         """`_ADMIT`: one statement that locks and reads the buyers' counters, inserts what
-        fits and refuses the rest, each with what its buyer held when its turn came."""
+        fits and refuses the rest, each with what its buyer held when its turn came; a taken
+        key is resolved as in `_insert`, and a key held only by an expired booking (cleared
+        then) is admitted once more (`clear_expired`)."""
         bookings = [b for b, _, _ in items]
         rows = await conn.fetch(_ADMIT, *_columns(bookings), [k for _, k, _ in items],
                                 self._ttl_s, [limited for _, _, limited in items])
-        refusals = {r["ord"] - 1: _over_limit(r, bookings[r["ord"] - 1].quantity)
-                    for r in rows if r["ord"] is not None}
+        refusals: dict[int, Outcome] = {
+            r["ord"] - 1: _over_limit(r, bookings[r["ord"] - 1].quantity)
+            for r in rows if r["ord"] is not None}
         inserted = {r["id"] for r in rows if r["id"] is not None}
-        admitted = [(i, b, k) for i, (b, k, _) in enumerate(items) if i not in refusals]
-        resolved = iter(await self._resolve(conn, [(b, k) for _, b, k in admitted], inserted))
-        return [refusals[i] if i in refusals else next(resolved) for i in range(len(items))]
+        admitted = [i for i in range(len(items)) if i not in refusals]
+        first: dict[tuple[int, str], int] = {}
+        for i in admitted:
+            booking, key, _ = items[i]
+            if key is not None:
+                first.setdefault((booking.buyer_id, key), i)
+        rows_i = [i for i in admitted
+                  if items[i][1] is None or first[items[i][0].buyer_id, str(items[i][1])] == i]
+
+        async def again(part: list[Pair]) -> list[Outcome]:
+            limited = {b.id: lim for b, _, lim in items}
+            return await self._store_limited(conn, [(b, k, limited[b.id]) for b, k in part],
+                                             clear_expired=False)
+
+        pairs: list[Pair] = [(b, k) for b, k, _ in items]
+        outcomes = await self._taken(conn, pairs, rows_i, inserted, again, clear_expired)
+        outcomes.update(refusals)
+        return [outcomes[i] if i in outcomes else _repeat(pairs, first, outcomes, i)
+                for i in range(len(items))]
 
     async def _insert(
-        self, conn: asyncpg.Connection, items: list[tuple[Booking, str | None]]
+        self, conn: asyncpg.Connection, items: list[Pair], clear_expired: bool = True
     ) -> list[Outcome]:
+        """Insert `items` in one statement; a taken key costs one more (`TAKEN`), and a key
+        that was only held by an expired booking one more insert (`clear_expired` once)."""
         if all(key is None for _, key in items):
             await conn.execute(_INSERT, *_columns([b for b, _ in items]))
             return [None] * len(items)
@@ -237,29 +256,61 @@ class PostgresBookingInbox:
             if key is not None:
                 first.setdefault((booking.buyer_id, key), i)
         # A key repeated within the burst is claimed once; the repeats resolve to its booking.
-        rows = [(b, k) for i, (b, k) in enumerate(items)
-                if k is None or first[b.buyer_id, k] == i]
-        keys = [k for _, k in rows]
-        stored = await conn.fetch(_INSERT_KEYED, *_columns([b for b, _ in rows]), keys,
-                                  self._ttl_s)
-        return await self._resolve(conn, items, {r["id"] for r in stored})
+        rows = [i for i, (b, k) in enumerate(items) if k is None or first[b.buyer_id, k] == i]
+        stored = await conn.fetch(_INSERT_KEYED, *_columns([items[i][0] for i in rows]),
+                                  [items[i][1] for i in rows], self._ttl_s)
 
-    async def _resolve(
-        self, conn: asyncpg.Connection, items: list[tuple[Booking, str | None]],
-        inserted: set[object],
+        async def again(part: list[Pair]) -> list[Outcome]:
+            return await self._halving(
+                conn, part, lambda p: self._insert(conn, p, clear_expired=False))
+
+        outcomes = await self._taken(conn, items, rows, {r["id"] for r in stored}, again,
+                                     clear_expired)
+        return [outcomes[i] if i in outcomes else _repeat(items, first, outcomes, i)
+                for i in range(len(items))]
+
+    async def _taken(
+        self, conn: asyncpg.Connection, items: list[Pair], rows: list[int],
+        inserted: set[object], again: Callable[[list[Pair]], Awaitable[list[Outcome]]],
+        clear_expired: bool,
+    ) -> dict[int, Outcome]:
+        """The outcome of each item `rows` sent to the statement: None when stored; else what
+        its key stands for (`TAKEN`: one more statement, only then); a key that only an
+        expired booking held (cleared by `TAKEN`) is tried once more by `again`."""
+        outcomes: dict[int, Outcome] = {
+            i: None for i in rows if items[i][1] is None or items[i][0].id in inserted}
+        taken = [i for i in rows if i not in outcomes]
+        if taken:
+            keys = [(items[i][0].buyer_id, str(items[i][1])) for i in taken]
+            uses = uses_by_key(await conn.fetch(TAKEN, *_arrays(keys), self._ttl_s))
+            stale = [i for i, key in zip(taken, keys, strict=True) if key not in uses]
+            outcomes.update((i, uses[key]) for i, key in zip(taken, keys, strict=True)
+                            if key in uses)
+            if stale and clear_expired:  # its booking expired (and was cleared): insert again
+                outcomes.update(zip(stale, await again([items[i] for i in stale]), strict=True))
+            else:  # gone between the two statements (expired meanwhile): the client may retry
+                outcomes.update((i, Unavailable(f"idempotency key of {items[i][0].id} moved"))
+                                for i in stale)
+        return outcomes
+
+    async def _halving(
+        self, conn: asyncpg.Connection, items: list[T],
+        attempt: Callable[[list[T]], Awaitable[list[Outcome]]],
     ) -> list[Outcome]:
-        """None for each stored booking, or what its key stands for when it was not stored
-        (one read, only when that happens)."""
-        taken = [(b.buyer_id, k) for b, k in items if k is not None and b.id not in inserted]
-        uses = uses_by_key(await conn.fetch(USES, *_arrays(taken), self._ttl_s)) if taken else {}
-        return [None if k is None or b.id in inserted else self._resolved(uses, b, k)
-                for b, k in items]
-
-    @staticmethod
-    def _resolved(uses: dict[tuple[int, str], KeyUse], booking: Booking, key: str) -> Outcome:
-        use = uses.get((booking.buyer_id, key))
-        # Gone between the two statements (expired and purged): the client may simply retry.
-        return use if use is not None else Unavailable(f"idempotency key of {booking.id} moved")
+        """`attempt(items)`, split in halves while a row of its own makes the statement fail,
+        so such a row fails only its request. Inside a transaction the failure is re-raised:
+        the transaction is lost and the caller's split starts it over."""
+        try:
+            return await attempt(items)
+        except asyncpg.PostgresError as e:
+            if isinstance(e, UNAVAILABLE) or conn.is_in_transaction():
+                raise
+            if len(items) == 1:
+                log.warning("booking_refused booking_id=%s error=%r", items[0][0].id, e)
+                return [_refusal(e)]
+            middle = len(items) // 2
+            return (await self._halving(conn, items[:middle], attempt)
+                    + await self._halving(conn, items[middle:], attempt))
 
     async def _find(self, items: list[tuple[int, str]]) -> list[KeyUse | None]:
         try:

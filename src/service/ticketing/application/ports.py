@@ -153,8 +153,9 @@ class BookingRepository(Protocol):
 
 
 class IdempotencyKeyRepository(Protocol):
-    """`idempotency_keys`: per buyer, what each key was first used for (spec/architecture.md,
-    guarantee 9). Rows older than `ttl_s` seconds count as absent."""
+    """Per buyer, what each key was first used for (spec/architecture.md, guarantee 9): pay
+    and cancel keys in `idempotency_keys`, create keys in their bookings, one namespace. Keys
+    older than `ttl_s` seconds count as absent."""
 
     async def find(self, buyer_id: int, key: str, ttl_s: float) -> KeyUse | None:
         """What the buyer's key stands for, or None when unused (or expired)."""
@@ -163,10 +164,11 @@ class IdempotencyKeyRepository(Protocol):
         self, buyer_id: int, key: str, operation: Operation, booking_id: UUID, ttl_s: float
     ) -> bool:
         """Record the key for `operation` on `booking_id`, in this transaction; False when a
-        live row holds the key already (a concurrent request claimed it first)."""
+        live key holds it already (a concurrent request claimed it first, or a live booking
+        was created under it)."""
 
     async def purge(self, ttl_s: float, limit: int) -> int:
-        """Delete up to `limit` expired keys; how many were deleted."""
+        """Delete up to `limit` expired pay and cancel keys; how many were deleted."""
 
 
 class BookingInbox(Protocol):

@@ -11,8 +11,10 @@ The booking row is the outbox entry (spec/architecture.md, guarantees 1 and 8). 
    2^(N-1), at most `backoff_cap_s`; right after the broker came back, no backoff until the
    backlog is sent). An acknowledged command is never sent again, so a consumer outage costs
    no extra messages;
-3. deletes idempotency keys older than `key_ttl_s`, up to `purge_batch` a sweep (more than
-   the API can create in a second).
+3. deletes pay and cancel idempotency keys (`idempotency_keys` rows) older than `key_ttl_s`,
+   up to `purge_batch` a sweep (more than the API can create in a second). Create keys live
+   in their bookings and need no sweep: expired, they count as absent and are cleared by
+   their next use (spec/architecture.md, guarantee 9).
 """
 
 import logging

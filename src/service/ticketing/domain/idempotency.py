@@ -14,7 +14,8 @@ KEY_REUSED = "Idempotency-Key was used for another request"
 
 
 class Operation(StrEnum):
-    """What a key was first used for; stored in `idempotency_keys.operation`."""
+    """What a key was first used for: a create key is `bookings.idempotency_key`, a pay or
+    cancel key a row of `idempotency_keys` with this in `operation`."""
 
     CREATE = "create"
     PAY = "pay"

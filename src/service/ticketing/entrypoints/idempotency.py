@@ -18,7 +18,8 @@ DESCRIPTION = (
     "with the same key by the same buyer is not done again: it answers the booking the first "
     "request created or acted on, as it is now, with `Idempotent-Replayed: true` (also after "
     "the server crashed before answering). Reusing a key for another request is 409; keys are "
-    "forgotten after `TICKETING_IDEMPOTENCY_TTL_S` (24 h). Invalid: 400."
+    "forgotten `TICKETING_IDEMPOTENCY_TTL_S` (24 h) after first use (a create key: after its "
+    "booking's `created_at`). Invalid: 400."
 )
 # `domain/idempotency.parse_key`'s rule as the document shows it: no blank at either end,
 # since HTTP drops those from a header value before the API sees it.
