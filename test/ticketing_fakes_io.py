@@ -127,7 +127,9 @@ class FakeFeed:
         self.fail_with: Exception | None = None
 
     @asynccontextmanager
-    async def subscribe(self, channel: str) -> AsyncIterator[AsyncIterator[bytes]]:
+    async def subscribe(
+        self, channel: str, *, queue_size: int | None = None
+    ) -> AsyncIterator[AsyncIterator[bytes]]:
         if self.fail_with is not None:
             raise self.fail_with
 

@@ -15,12 +15,27 @@ import math
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Hashable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from typing import Generic, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 
-Subscribe = Callable[[str], AbstractAsyncContextManager[AsyncIterator[bytes]]]
+class Subscribe(Protocol):
+    """A channel's messages: `subscribe(channel, queue_size=n)` may queue up to `n` messages
+    for this subscriber before it drops it (the `StatusFeed` port's `subscribe`)."""
+
+    def __call__(
+        self, channel: str, *, queue_size: int | None = None
+    ) -> AbstractAsyncContextManager[AsyncIterator[bytes]]:
+        """Subscribed to `channel`; raises what the feed raises."""
+
+
+# Messages a room's own subscription may queue before the room reads them. The room only merges
+# them by key, so it is behind only while its process's event loop is busy elsewhere (writing to
+# thousands of streams), and the feed may then hand over everything its connection buffered at
+# once; a feed's per-stream cap (hundreds) would end every reader of a busy event together.
+# Sized for ten seconds of an event's updates at 2,000 bookings/s (about 200 bytes each: 4 MB).
+ROOM_QUEUE_SIZE = 20_000
 
 
 class Mailbox(Generic[T]):
@@ -29,13 +44,13 @@ class Mailbox(Generic[T]):
 
     def __init__(self, size: int) -> None:
         self._items: deque[T] = deque()
-        self._size = size
+        self.size = size
         self._error: BaseException | None = None
         self._wakeup: asyncio.Future[None] | None = None
 
     def offer(self, item: T) -> bool:
         """Queue `item`; False (and nothing queued) when the queue is full."""
-        if len(self._items) >= self._size:
+        if len(self._items) >= self.size:
             return False
         self._items.append(item)
         self._wake()
@@ -104,7 +119,8 @@ class _Room:
     async def _listen(self) -> None:
         error: BaseException
         try:
-            async with self.fanout.subscribe(self.channel) as messages:
+            async with self.fanout.subscribe(self.channel,
+                                              queue_size=ROOM_QUEUE_SIZE) as messages:
                 if not self.ready.done():
                     self.ready.set_result(None)
                 async for raw in messages:

@@ -29,7 +29,9 @@ class FakeChannels:
         self._open: dict[str, list[Mailbox[bytes]]] = {}
 
     @asynccontextmanager
-    async def subscribe(self, channel: str) -> AsyncIterator[AsyncIterator[bytes]]:
+    async def subscribe(
+        self, channel: str, *, queue_size: int | None = None
+    ) -> AsyncIterator[AsyncIterator[bytes]]:
         if self.gate is not None:
             await self.gate.wait()
         if self.refuse:

@@ -9,6 +9,7 @@ from contextlib import AsyncExitStack
 
 import pytest
 
+from src.platform.fanout import ConflatingFanout
 from src.service.ticketing.adapters.pubsub_hub import StatusHub
 from src.service.ticketing.application.ports import Unavailable
 from test.pubsub_fakes import FakePubSub
@@ -223,3 +224,23 @@ async def test_a_subscription_the_server_never_confirms_is_unavailable():
     server.hold = False
     async with hub.subscribe("a"):
         assert len(server.connections) == 2  # the silent connection was given up
+
+
+async def test_an_event_room_rides_out_a_burst_beyond_the_stream_cap_that_drops_a_plain_listener():
+    """The hub hands over everything its connection buffered in one go: a burst longer than
+    the per-stream cap ends a plain listener, but the fan-out's room (one subscription for all
+    of an event's streams) queues up to `ROOM_QUEUE_SIZE`, so its readers keep going."""
+    server = FakePubSub()
+    hub = hub_of(server, queue_size=3)
+    fanout = ConflatingFanout(hub.subscribe, lambda raw: raw[:1], 0.01, Unavailable)
+    async with fanout.watch("e") as batches, hub.subscribe("e") as plain:
+        for i in range(50):  # no await between them: all queued before anyone reads
+            server.publish("e", b"%c%d" % (ord("a") + i % 5, i))
+        with pytest.raises(Unavailable, match="fell behind"):
+            await take(plain, 1)
+        latest: dict[bytes, bytes] = {}
+        async with asyncio.timeout(2):
+            while len(latest) < 5 or latest[b"e"] != b"e49":
+                latest |= dict((await anext(batches)).items)
+        assert latest == {b"a": b"a45", b"b": b"b46", b"c": b"c47", b"d": b"d48", b"e": b"e49"}
+        assert hub.listeners() == {"e": 1}  # the room's subscription is still there

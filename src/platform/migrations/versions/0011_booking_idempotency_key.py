@@ -52,5 +52,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    """Move the column's keys back into `idempotency_keys`; back to revision 0009's schema."""
+    """Move the column's keys back into `idempotency_keys`; back to revision 0010's schema."""
     run_script(DOWNGRADE)

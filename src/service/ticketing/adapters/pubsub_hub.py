@@ -159,7 +159,7 @@ class _Session:
 
     def _drop(self, name: str, listener: _Listener) -> None:
         log.warning("sse_listener_dropped channel=%s queued=%d reason=too_slow", name,
-                    self.queue_size)
+                    listener.size)
         listener.end(Unavailable("the stream fell behind"), discard=True)
         self.leave(name, listener)
 
@@ -204,13 +204,16 @@ class StatusHub:
         self._closing: set[asyncio.Task[None]] = set()  # connections being closed
 
     @asynccontextmanager
-    async def subscribe(self, channel: str) -> AsyncIterator[AsyncIterator[bytes]]:
+    async def subscribe(
+        self, channel: str, *, queue_size: int | None = None
+    ) -> AsyncIterator[AsyncIterator[bytes]]:
         """Listening on `channel`, confirmed by the server, before it yields the messages
-        published from then on; raises `Unavailable` when the store cannot be reached or does
-        not confirm within `confirm_timeout_s` (also while iterating, when the connection
-        fails or the listener fell behind)."""
+        published from then on; the listener may be `queue_size` (default: the hub's) messages
+        behind. Raises `Unavailable` when the store cannot be reached or does not confirm
+        within `confirm_timeout_s` (also while iterating, when the connection fails or the
+        listener fell behind)."""
         session = await self._ready()
-        listener = _Listener(self._queue_size)
+        listener = _Listener(queue_size or self._queue_size)
         confirmation = session.join(channel, listener)
         try:
             if confirmation is not None:

@@ -298,10 +298,13 @@ class StatusNotifier(AttendanceNotifier, Protocol):
 class StatusFeed(Protocol):
     """Pub/sub subscriptions for the SSE streams."""
 
-    def subscribe(self, channel: str) -> AbstractAsyncContextManager[AsyncIterator[bytes]]:
+    def subscribe(
+        self, channel: str, *, queue_size: int | None = None
+    ) -> AbstractAsyncContextManager[AsyncIterator[bytes]]:
         """Subscribed, as confirmed by the store, before returning; iterate the messages
         published afterwards, in order. Entering and iterating raise `Unavailable` when the
-        store cannot be reached; iterating also when the listener fell too far behind."""
+        store cannot be reached; iterating also when the listener fell more than `queue_size`
+        messages (default: the feed's own cap) behind."""
 
 
 class Clock(Protocol):
