@@ -71,9 +71,9 @@ class _Session:
     """One connection and the channels on it; ended as a whole when the connection fails."""
 
     def __init__(
-        self, link: PubSubLink, queue_size: int, closing: set[asyncio.Task[None]]
+        self, link: PubSubLink, closing: set[asyncio.Task[None]]
     ) -> None:
-        self.link, self.queue_size, self._closing = link, queue_size, closing
+        self.link, self._closing = link, closing
         self.channels: dict[str, _Channel] = {}
         self.error: Unavailable | None = None
         self._outbox: list[tuple[str, str]] = []
@@ -213,7 +213,7 @@ class StatusHub:
         within `confirm_timeout_s` (also while iterating, when the connection fails or the
         listener fell behind)."""
         session = await self._ready()
-        listener = _Listener(queue_size or self._queue_size)
+        listener = _Listener(self._queue_size if queue_size is None else queue_size)
         confirmation = session.join(channel, listener)
         try:
             if confirmation is not None:
@@ -251,7 +251,7 @@ class StatusHub:
             link = await self._connect()
         finally:
             self._opening = None
-        self._session = _Session(link, self._queue_size, self._closing)
+        self._session = _Session(link, self._closing)
         return self._session
 
     async def _confirmed(self, session: _Session, confirmation: asyncio.Future[bool]) -> None:
