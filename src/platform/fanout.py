@@ -204,7 +204,8 @@ class ConflatingFanout:
     ) -> None:
         self.subscribe, self.key, self.interval_s = subscribe, key, interval_s
         self.ended, self.backlog = ended, backlog
-        self.budget_bytes_s, self.max_interval_s = budget_bytes_s, max_interval_s
+        self.budget_bytes_s = budget_bytes_s if budget_bytes_s and budget_bytes_s > 0 else None
+        self.max_interval_s = max_interval_s
         self._rooms: dict[str, _Room] = {}
 
     def pace(self, readers: int, batch_bytes: int) -> float:

@@ -13,11 +13,12 @@ import asyncpg
 import pytest
 
 from src.service.ticketing.adapters.kvrocks import RedisSeatInventory
-from src.service.ticketing.adapters.postgres_inbox import RETRY_KEY, PostgresBookingInbox
+from src.service.ticketing.adapters.postgres_inbox import KEY_UNRESOLVED, PostgresBookingInbox
 from src.service.ticketing.application.ports import Unavailable
-from src.service.ticketing.domain.errors import InvalidRequest
+from src.service.ticketing.domain.errors import InvalidRequest, NotAuthenticated
 from src.service.ticketing.domain.idempotency import Operation
 from src.service.ticketing.domain.sales import SalesPolicy
+from test.integration.factories import insert_user
 from test.integration.test_ticketing_adapters import SHOW, principals, service
 from test.integration.test_ticketing_keys import age, draft_of, keys_of, request
 
@@ -28,10 +29,12 @@ TAKEN_SQL = "WITH cleared AS"
 
 
 class FailingPool:
-    """The pool, whose connections raise `error` on every statement containing `marker`."""
+    """The pool, whose connections raise `error` on every statement containing `marker` (or
+    only on the `nth` such statement, counted from 1)."""
 
-    def __init__(self, pool, marker: str, error: Exception) -> None:
-        self.pool, self.marker, self.error, self.failed = pool, marker, error, 0
+    def __init__(self, pool, marker: str, error: Exception, nth: int | None = None) -> None:
+        self.pool, self.marker, self.error, self.nth = pool, marker, error, nth
+        self.seen = self.failed = 0
 
     @contextlib.asynccontextmanager
     async def acquire(self, timeout=None):
@@ -46,11 +49,21 @@ class FailingConnection:
     def __getattr__(self, name):
         return getattr(self.conn, name)
 
+    def _check(self, sql: str) -> None:
+        owner = self.owner
+        if owner.marker in sql:
+            owner.seen += 1
+            if owner.nth is None or owner.seen == owner.nth:
+                owner.failed += 1
+                raise owner.error
+
     async def fetch(self, sql: str, *args):
-        if self.owner.marker in sql:
-            self.owner.failed += 1
-            raise self.owner.error
+        self._check(sql)
         return await self.conn.fetch(sql, *args)
+
+    async def execute(self, sql: str, *args):
+        self._check(sql)
+        return await self.conn.execute(sql, *args)
 
 
 async def _add_all(inbox: PostgresBookingInbox, requests) -> list:
@@ -79,7 +92,7 @@ async def test_a_failing_key_lookup_fails_only_the_requests_whose_keys_it_resolv
     # The two stored in the first statement are answered as stored; the retry, whose key
     # could not be resolved, is told to retry (it stored nothing).
     assert outcomes[:2] == [None, None]
-    assert isinstance(outcomes[2], Unavailable) and str(outcomes[2]) == RETRY_KEY
+    assert isinstance(outcomes[2], Unavailable) and str(outcomes[2]) == KEY_UNRESOLVED
     stored = sorted(await keys_of(pg_pool, buyer.user_id), key=lambda r: str(r[0]))
     assert stored == sorted([(old.id, "k"), (plain.id, None), (keyed.id, "fresh")],
                             key=lambda r: str(r[0]))
@@ -131,3 +144,31 @@ async def test_an_expired_key_in_a_limited_batch_is_taken_over_and_counted(pg_po
     assert isinstance(refusal, InvalidRequest)
     assert str(refusal).endswith("at most 4 tickets per buyer for this event, you already have 4")
     assert await keys_of(pg_pool, buyer.user_id) == [(old.id, None), (new.id, "k")]
+
+
+@LAYOUTS
+async def test_a_split_batch_losing_the_database_in_its_second_half_keeps_the_first(
+        pg_pool, redis, draft):
+    seller, buyer = await principals(pg_pool)
+    async with pg_pool.acquire() as conn:
+        ghost = await insert_user(conn)
+        await conn.execute("DELETE FROM users WHERE id = $1", ghost)
+    svc = service(pg_pool, RedisSeatInventory(redis))
+    event = await svc.create_event(seller, draft)
+    old = (await svc.create_booking(buyer, request(event.id))).booking
+    limited = draft is LIMITED
+    first, bad, last = draft_of(old), draft_of(old, buyer_id=ghost), draft_of(old)
+    # Statement 1 (all three) fails on the ghost's row; the split stores [first] (statement
+    # 2), then loses the connection on [bad, last] (statement 3).
+    pool = FailingPool(pg_pool, "INSERT INTO bookings", asyncpg.exceptions.
+                       ConnectionDoesNotExistError("connection was closed"), nth=3)
+    outcomes = await _add_all(PostgresBookingInbox(pool), [
+        (first, None, limited), (bad, None, limited), (last, None, limited)])
+    assert pool.failed == 1
+    assert outcomes[0] is None  # stored, and answered so
+    assert all(isinstance(o, Unavailable) for o in outcomes[1:])
+    assert await keys_of(pg_pool, buyer.user_id) == [(old.id, None), (first.id, None)]
+    # Without the lost connection the ghost's row fails alone.
+    again = await _add_all(PostgresBookingInbox(pg_pool), [
+        (draft_of(old, buyer_id=ghost), None, limited), (draft_of(old), None, limited)])
+    assert isinstance(again[0], NotAuthenticated) and again[1] is None

@@ -183,7 +183,7 @@ class Ticketing:
         settings = self.settings
         return ConflatingFanout(
             self.feed.subscribe, event_state_key, settings.sse_event_interval_s, Unavailable,
-            budget_bytes_s=settings.sse_event_budget_bytes_s or None,
+            budget_bytes_s=settings.sse_event_budget_bytes_s,
             max_interval_s=settings.sse_event_max_interval_s)
 
 

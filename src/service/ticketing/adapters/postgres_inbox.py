@@ -7,7 +7,8 @@ INSERT. With keys, the key is a column of its booking (`bookings.idempotency_key
 idempotency_key) with `ON CONFLICT DO NOTHING`, so key and booking commit together as one row.
 A key repeated within one burst is sent once; its repeats get what its first request got.
 
-The statement commits on its own, and what it stored is answered as stored whatever follows.
+The statement commits on its own, and what it stored is answered as stored whatever follows
+(also when a split batch loses the database in its second half: only that half gets 503).
 A request whose key was claimed already costs one more statement (`postgres_keys.TAKEN`): it
 clears the key from a booking older than the TTL and reads what the live keys stand for; only
 a key that was cleared costs one more insert. Should those follow-ups fail, only the requests
@@ -19,11 +20,12 @@ Bookings of an event with per-buyer limits (spec/booking.md, rules 11–12) take
 statement, still one per batch and without a transaction around it: it locks the counters
 of the batch's (event, buyer) pairs in `buyer_holdings` in a fixed order and reads them as
 committed (with the limits as PostgreSQL has them now), admits each pair's new requests in
-arrival order (a request under a claimed key asks for nothing new), and inserts those that
-fit; the others are refused, each alone. A counter row is locked only for that statement, and
-the triggers on `bookings` keep it equal to the buyer's bookings in `lifecycle.LIMIT_COUNTED`
-whoever moves them (spec/decisions.md, "Per-buyer limits are counted in buyer_holdings, kept
-by triggers").
+arrival order (a request under a claimed key asks for nothing new; one under a key only an
+expired booking held is admitted after the rest of its burst, once `TAKEN` has cleared the
+key), and inserts those that fit; the others are refused, each alone. A counter row is
+locked only for that statement, and the triggers on `bookings` keep it equal to the buyer's
+bookings in `lifecycle.LIMIT_COUNTED` whoever moves them (spec/decisions.md, "Per-buyer
+limits are counted in buyer_holdings, kept by triggers").
 """
 
 import logging
@@ -53,9 +55,10 @@ class _KeyTaken:
 
 KEY_TAKEN = _KeyTaken()
 Claim = Outcome | _KeyTaken  # what the statement did with one row
-# A key's stored booking moved between the statement and `TAKEN`, or `TAKEN` failed: the
-# booking of the request was not stored, and its retry under the same key is safe.
-RETRY_KEY = "Service temporarily unavailable; retry with the same Idempotency-Key"
+# Why a request got `Unavailable` (logged; the client gets the usual 503 and Retry-After): its
+# key's booking moved between the statement and `TAKEN`, or `TAKEN` failed. The request's own
+# booking was not stored, so its retry under the same key is safe.
+KEY_UNRESOLVED = "the booking an Idempotency-Key stands for could not be read"
 _FOLLOW_UP_FAILED = (asyncpg.PostgresError, *UNAVAILABLE)
 
 _INTO = """INSERT INTO bookings (id, buyer_id, event_id, section, subsection, quantity,
@@ -286,12 +289,12 @@ class PostgresBookingInbox:
             uses = uses_by_key(await conn.fetch(TAKEN, *_arrays(keys), self._ttl_s))
         except _FOLLOW_UP_FAILED as e:
             log.warning("idempotency_keys_unresolved count=%d error=%r", len(items), e)
-            return [Unavailable(RETRY_KEY) for _ in items]
+            return [Unavailable(KEY_UNRESOLVED) for _ in items]
         outcomes: list[Outcome] = [uses.get(key) for key in keys]
         stale = [i for i, outcome in enumerate(outcomes) if outcome is None]
         if not stale:
             return outcomes
-        again: list[Outcome] = [Unavailable(RETRY_KEY) for _ in stale]
+        again: list[Outcome] = [Unavailable(KEY_UNRESOLVED) for _ in stale]
         if clear_expired:  # its booking expired (and was cleared by TAKEN): claim it again
             try:
                 again = await self._claim_all(conn, [items[i] for i in stale], False)
@@ -317,8 +320,24 @@ class PostgresBookingInbox:
                 log.warning("booking_refused booking_id=%s error=%r", items[0][0].id, e)
                 return [_refusal(e)]
             middle = len(items) // 2
-            return (await self._halving(conn, items[:middle], attempt)
-                    + await self._halving(conn, items[middle:], attempt))
+            return (await self._half(conn, items[:middle], attempt)
+                    + await self._half(conn, items[middle:], attempt))
+
+    async def _half(
+        self, conn: asyncpg.Connection, part: list[Item],
+        attempt: Callable[[list[Item]], Awaitable[list[Claim]]],
+    ) -> list[Claim]:
+        """`_halving` of one half of a split batch: the other half may have committed
+        already, so losing the database here answers `Unavailable` to this half's requests
+        only (whether their statement committed is unknown: a retry with the same key is
+        safe)."""
+        try:
+            return await self._halving(conn, part, attempt)
+        except UNAVAILABLE as e:
+            if conn.is_in_transaction():
+                raise
+            log.warning("booking_batch_half_unavailable count=%d error=%r", len(part), e)
+            return [Unavailable("database unavailable") for _ in part]
 
     async def _find(self, items: list[tuple[int, str]]) -> list[KeyUse | None]:
         try:
