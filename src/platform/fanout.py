@@ -7,6 +7,9 @@ key into a `Batch` handed to every reader at most once per interval. A busy chan
 each reader one wake-up per interval instead of one per message, and whatever a reader does
 with a batch (encode it) it can do once for all of them (`Batch.encoded`); a quiet channel's
 first message after a pause goes out at once (spec/performance.md, "With idle SSE clients").
+With a byte budget, a room whose batches times readers would exceed it per second waits
+longer between flushes (up to a cap): a crowd watching a busy event then gets fewer, fuller
+batches instead of taking the process's CPU from everything else.
 """
 
 import asyncio
@@ -110,6 +113,7 @@ class _Room:
         self.failed = False
         self._pending: dict[Hashable, bytes] = {}
         self._last_flush = -math.inf
+        self.interval_s = fanout.interval_s  # until the next flush, as `ConflatingFanout.pace`
         self._timer: asyncio.TimerHandle | None = None
         loop = asyncio.get_running_loop()
         self.ready: asyncio.Future[None] = loop.create_future()
@@ -142,7 +146,7 @@ class _Room:
         if self._timer is not None:
             return
         loop = asyncio.get_running_loop()
-        delay = self._last_flush + self.fanout.interval_s - loop.time()
+        delay = self._last_flush + self.interval_s - loop.time()
         if delay <= 0:
             self._flush()
         else:
@@ -152,6 +156,8 @@ class _Room:
         self._timer = None
         self._last_flush = asyncio.get_running_loop().time()
         batch, self._pending = Batch(tuple(self._pending.items())), {}
+        self.interval_s = self.fanout.pace(
+            len(self.readers), sum(len(raw) for _, raw in batch.items))
         for reader in [r for r in self.readers if not r.offer(batch)]:
             log.warning("fanout_reader_dropped channel=%s behind=%d", self.channel,
                         self.fanout.backlog)
@@ -188,15 +194,29 @@ class ConflatingFanout:
     each reader receives `Batch`es, at most one per `interval_s` seconds, of the latest message
     per `key(message)` (which raises `ValueError` for a message to skip). A reader more than
     `backlog` batches behind is ended with `ended("…")`; so are all readers of a channel whose
-    subscription fails (with its error)."""
+    subscription fails (with its error). With `budget_bytes_s`, the interval after a flush
+    grows with what it handed out (`pace`), up to `max_interval_s`."""
 
     def __init__(
         self, subscribe: Subscribe, key: Callable[[bytes], Hashable], interval_s: float,
-        ended: Callable[[str], BaseException], backlog: int = 30,
+        ended: Callable[[str], BaseException], backlog: int = 30, *,
+        budget_bytes_s: float | None = None, max_interval_s: float = 10.0,
     ) -> None:
         self.subscribe, self.key, self.interval_s = subscribe, key, interval_s
         self.ended, self.backlog = ended, backlog
+        self.budget_bytes_s = budget_bytes_s if budget_bytes_s and budget_bytes_s > 0 else None
+        self.max_interval_s = max_interval_s
         self._rooms: dict[str, _Room] = {}
+
+    def pace(self, readers: int, batch_bytes: int) -> float:
+        """Seconds until a room may flush again after handing `batch_bytes` (the sum of its
+        messages' lengths) to each of `readers`: `interval_s`, or as long as it takes the
+        `budget_bytes_s` to pay for that flush, at most `max_interval_s` (never less than
+        `interval_s`)."""
+        if self.budget_bytes_s is None:
+            return self.interval_s
+        paid_for = readers * batch_bytes / self.budget_bytes_s
+        return max(self.interval_s, min(paid_for, self.max_interval_s))
 
     @asynccontextmanager
     async def watch(self, channel: str) -> AsyncIterator[AsyncIterator[Batch]]:

@@ -224,3 +224,32 @@ async def test_a_reader_leaving_while_the_subscription_is_pending_unsubscribes_n
     await settle()
     assert hub.readers() == {}
     assert channels.subscribes.get("e1", 0) == channels.unsubscribes.get("e1", 0)
+
+
+@pytest.mark.parametrize(("readers", "batch_bytes", "budget", "interval"), [
+    (10, 100, None, 0.5),  # no budget: the interval
+    (10, 100, 10_000.0, 0.5),  # 1,000 bytes a flush: well within the budget
+    (100, 200, 10_000.0, 2.0),  # 20,000 bytes a flush: two seconds of the budget
+    (10_000, 200, 10_000.0, 8.0),  # far over: the cap
+    (0, 200, 10_000.0, 0.5),  # nobody watching costs nothing
+])
+def test_a_flush_is_paced_by_what_it_handed_out_against_the_budget(
+        readers, batch_bytes, budget, interval):
+    hub = ConflatingFanout(FakeChannels().subscribe, key, 0.5, Gone,
+                           budget_bytes_s=budget, max_interval_s=8.0)
+    assert hub.pace(readers, batch_bytes) == interval
+
+
+async def test_a_crowd_over_the_budget_gets_its_next_batch_later():
+    channels = FakeChannels()
+    # 3 readers × 3 bytes = 9 bytes a flush, at 15 bytes/s: 0.6 s before the next.
+    hub = ConflatingFanout(channels.subscribe, key, 0.01, Gone, budget_bytes_s=15.0,
+                           max_interval_s=5.0)
+    async with hub.watch("e1") as a, hub.watch("e1"), hub.watch("e1"):
+        channels.publish("e1", b"A=1")
+        assert await next_batch(a) == [("A", b"A=1")]
+        channels.publish("e1", b"A=2")
+        later = asyncio.ensure_future(anext(a))
+        await asyncio.sleep(0.3)
+        assert not later.done()  # the base interval (0.01 s) would have sent it by now
+        assert list((await asyncio.wait_for(later, 2.0)).items) == [("A", b"A=2")]

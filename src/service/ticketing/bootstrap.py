@@ -178,9 +178,13 @@ class Ticketing:
     def seat_counts(self) -> ConflatingFanout:
         """The event streams' subscriptions (spec/security.md, "Stream caps"): one per event
         through `feed`, its seat and door counts handed out at most once per
-        `sse_event_interval_s`, the latest of each."""
-        return ConflatingFanout(self.feed.subscribe, event_state_key,
-                                self.settings.sse_event_interval_s, Unavailable)
+        `sse_event_interval_s`, the latest of each, and less often for a crowd whose batches
+        would cost more than `sse_event_budget_bytes_s` (up to `sse_event_max_interval_s`)."""
+        settings = self.settings
+        return ConflatingFanout(
+            self.feed.subscribe, event_state_key, settings.sse_event_interval_s, Unavailable,
+            budget_bytes_s=settings.sse_event_budget_bytes_s,
+            max_interval_s=settings.sse_event_max_interval_s)
 
 
 def build_tickets(

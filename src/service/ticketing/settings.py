@@ -101,6 +101,11 @@ class TicketingSettings(BaseSettings):
     # watching a busy event costs a wake-up per stream per interval, not per message
     # (spec/performance.md, "With idle SSE clients").
     sse_event_interval_s: float = Field(default=1.0, gt=0, le=60)
+    # What one event's streams of a process may be sent per second, in message bytes: a
+    # batch that, times the streams watching, costs more waits longer before the next one, up
+    # to `sse_event_max_interval_s` (spec/security.md, "Stream caps"). 0: no budget.
+    sse_event_budget_bytes_s: float = Field(default=4_000_000, ge=0)
+    sse_event_max_interval_s: float = Field(default=10.0, gt=0, le=60)
     # How long a JSON route waits for the whole request body (spec/security.md, "HTTP").
     body_timeout_s: float = Field(default=10.0, gt=0)
 
