@@ -107,8 +107,8 @@ class TicketingSettings(BaseSettings):
     sse_event_budget_bytes_s: float = Field(default=4_000_000, ge=0)
     sse_event_max_interval_s: float = Field(default=10.0, gt=0, le=60)
     # The garbage collector's first threshold in each API process once start-up is done
-    # (`platform/runtime.freeze_startup_heap`); 0 keeps Python's (700).
-    gc_threshold0: int = Field(default=0, ge=0)
+    # (`platform/runtime.freeze_startup_heap`, spec/performance.md); 0 keeps Python's (700).
+    gc_threshold0: int = Field(default=50_000, ge=0)
     # How long a JSON route waits for the whole request body (spec/security.md, "HTTP").
     body_timeout_s: float = Field(default=10.0, gt=0)
 
