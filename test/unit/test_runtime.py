@@ -27,6 +27,19 @@ def test_the_start_up_heap_is_frozen_and_later_objects_are_not():
         gc.unfreeze()
 
 
+@pytest.mark.parametrize(("threshold0", "expected"), [(0, 700), (50_000, 50_000)])
+def test_the_youngest_generations_threshold_is_set_only_when_asked(threshold0, expected):
+    before = gc.get_threshold()
+    gc.unfreeze()
+    try:
+        gc.set_threshold(700, before[1], before[2])
+        freeze_startup_heap(threshold0)
+        assert gc.get_threshold() == (expected, before[1], before[2])
+    finally:
+        gc.set_threshold(*before)
+        gc.unfreeze()
+
+
 def soft_limit_after(wanted: int, soft: int) -> list[int]:
     """(what `raise_open_file_limit(wanted)` returned, the soft limit then) in a child process
     started with a soft limit of `soft` (the test process keeps its own)."""

@@ -106,6 +106,9 @@ class TicketingSettings(BaseSettings):
     # to `sse_event_max_interval_s` (spec/security.md, "Stream caps"). 0: no budget.
     sse_event_budget_bytes_s: float = Field(default=4_000_000, ge=0)
     sse_event_max_interval_s: float = Field(default=10.0, gt=0, le=60)
+    # The garbage collector's first threshold in each API process once start-up is done
+    # (`platform/runtime.freeze_startup_heap`, spec/performance.md); 0 keeps Python's (700).
+    gc_threshold0: int = Field(default=50_000, ge=0)
     # How long a JSON route waits for the whole request body (spec/security.md, "HTTP").
     body_timeout_s: float = Field(default=10.0, gt=0)
 

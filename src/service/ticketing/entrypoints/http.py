@@ -81,7 +81,7 @@ async def _running(app: FastAPI) -> AsyncIterator[None]:
             "outbox", wired.relay_outbox, wired.settings.outbox_interval_s), sweeping(
             "expiry", wired.expire_holds, wired.settings.expiry_interval_s):
         app.state.ticketing = wired
-        freeze_startup_heap()
+        freeze_startup_heap(wired.settings.gc_threshold0)
         log.info("ticketing_started")
         yield
     log.info("ticketing_stopped")
